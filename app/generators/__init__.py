@@ -1,0 +1,55 @@
+"""Computed question families: seed -> parameters -> prompt, answer, engine trace, known mistakes.
+
+Question authors reference a family in YAML as ``generator: <name>`` with optional ``params``
+fixing some parameters (the rest are drawn from ``numpy.random.default_rng(seed)``).
+"""
+
+from __future__ import annotations
+
+from .activations import Activation, Softmax, Swish
+from .base import Family, Instance, Mistake
+from .conv import (
+    Conv1DShared,
+    Conv2D,
+    ConvOutputSize,
+    ConvPaddingTF,
+    ConvVsDenseParams,
+    FlattenDense,
+    Pooling,
+    ReceptiveField,
+)
+from .misc import (
+    BootstrapCoverage,
+    ChainRule,
+    FeatureNormalization,
+    GradientFactor,
+    InitScale,
+    MatmulShape,
+    OneHot,
+    TF1Snippet,
+    TransferHead,
+    UpdateRatio,
+)
+from .rnn import RNNForward, RNNParams
+from .training import BatchNormForward, Dropout, IterationsPerEpoch, L2WeightDecay, LossValue
+
+_FAMILIES: list[type[Family]] = [
+    Softmax, Activation, Swish,
+    ConvOutputSize, ConvPaddingTF, Pooling, Conv2D, Conv1DShared, ConvVsDenseParams, FlattenDense,
+    LossValue, BatchNormForward, Dropout, IterationsPerEpoch, FeatureNormalization, OneHot,
+    L2WeightDecay, InitScale, GradientFactor, MatmulShape, TF1Snippet, UpdateRatio,
+    RNNParams, RNNForward, TransferHead, ReceptiveField, BootstrapCoverage, ChainRule,
+]
+
+GENERATORS: dict[str, Family] = {cls.name: cls() for cls in _FAMILIES}
+
+
+def get_generator(name: str) -> Family:
+    """The family registered under `name`; KeyError naming it when unknown."""
+    try:
+        return GENERATORS[name]
+    except KeyError:
+        raise KeyError(f"unknown generator {name!r}") from None
+
+
+__all__ = ["GENERATORS", "Family", "Instance", "Mistake", "get_generator"]

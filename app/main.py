@@ -1,0 +1,105 @@
+"""The FastAPI application: create_app(settings) builds it; `app` is the default instance."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.config import Settings, get_settings
+from app.db import Database
+from app.middleware import GuardMiddleware
+from app.startup import prepare_database
+from app.templating import render
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[str, list[dict]]:
+    errors = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
+        errors.append({"field": ".".join(loc), "message": err.get("msg", "invalid")})
+    first = errors[0] if errors else {"field": "", "message": "invalid request"}
+    message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+    return message, errors
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):  # noqa: ANN202
+        message, errors = _validation_message(exc)
+        return JSONResponse({"detail": message, "errors": errors}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):  # noqa: ANN202
+        headers = getattr(exc, "headers", None)
+        if _wants_json(request):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+        titles = {403: "Not allowed", 404: "Not found", 405: "Not allowed here", 409: "Too late", 429: "Slow down"}
+        return render(request, "error.html", {"status": exc.status_code, "title": titles.get(exc.status_code, "Something went wrong"),
+                                              "message": exc.detail}, status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):  # noqa: ANN202
+        import logging
+
+        logging.getLogger("deepprep").exception("unhandled error on %s", request.url.path)
+        if _wants_json(request):
+            return JSONResponse({"detail": "internal error; it has been logged"}, status_code=500)
+        return render(request, "error.html", {"status": 500, "title": "Something went wrong",
+                                              "message": "The error has been logged."}, status_code=500)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application for the given settings (the environment's by default)."""
+    settings = settings or get_settings()
+    db = Database(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # noqa: ANN202
+        prepare_database(db, migrate=settings.migrate_on_start, sync=settings.sync_bank_on_start)
+        for hook in app.state.background_starters:
+            await hook(app)
+        try:
+            yield
+        finally:
+            for stop in app.state.background_stoppers:
+                await stop(app)
+            db.dispose()
+
+    app = FastAPI(
+        title="deepprep",
+        summary="Practise deep-learning interview questions: scored answers, worked solutions, mock interviews.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.background_starters = []
+    app.state.background_stoppers = []
+    app.add_middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    _install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
+
+    from app.routes import include_routes
+
+    include_routes(app)
+    return app
+
+
+def __getattr__(name: str):  # noqa: ANN202
+    # `uvicorn app.main:app` builds the app on first access, so importing this module stays cheap.
+    if name == "app":
+        globals()["app"] = create_app()
+        return globals()["app"]
+    raise AttributeError(name)

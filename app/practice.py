@@ -1,0 +1,197 @@
+"""The practice loop: record attempts, rate recall, pick what comes next, and progress figures."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.answers import Evaluation, evaluate, present
+from app.models import Attempt, Question, QuestionVersion, ReviewCard, Topic, utcnow
+from app.questions_view import spec_of
+from app.rendering import render_markdown
+from app.scheduling import is_mastered, review
+
+
+def record_attempt(
+    session: Session, *, user_id: int, question: Question, version: QuestionVersion, seed: int,
+    evaluation: Evaluation, time_spent_ms: int | None, source: str = "practice",
+) -> Attempt:
+    """Store a scored answer, pointing at the version it answered."""
+    attempt = Attempt(
+        user_id=user_id, question_id=question.id, version_id=version.id, seed=seed,
+        answer=evaluation.answer, score=float(evaluation.score.value), correct=bool(evaluation.score.correct),
+        feedback=evaluation.feedback_dict(), time_spent_ms=time_spent_ms, source=source,
+    )
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+def get_attempt(session: Session, *, attempt_id: int, user_id: int | None) -> Attempt | None:
+    """One of the user's attempts (None for someone else's)."""
+    if user_id is None:
+        return None
+    return session.scalar(select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id))
+
+
+def rate_attempt(session: Session, *, attempt: Attempt, rating: int) -> ReviewCard:
+    """Record the learner's recall rating for an attempt and schedule the next review."""
+    card = review(session, user_id=attempt.user_id, question_id=attempt.question_id, rating=rating, score=attempt.score)
+    attempt.rating = rating
+    return card
+
+
+def next_question(session: Session, *, user_id: int | None, after: int | None = None) -> tuple[str | None, str]:
+    """What "continue" opens: the next due review, else the next question never tried."""
+    now = utcnow()
+    if user_id is not None:
+        due = session.scalar(
+            select(Question.slug).join(ReviewCard, ReviewCard.question_id == Question.id)
+            .where(ReviewCard.user_id == user_id, ReviewCard.due <= now, Question.archived.is_(False))
+            .where(Question.id != (after or 0))
+            .order_by(ReviewCard.due).limit(1)
+        )
+        if due:
+            return due, "review"
+    tried = select(Attempt.question_id).where(Attempt.user_id == (user_id or 0))
+    new = session.scalar(
+        select(Question.slug).join(Topic, Topic.id == Question.topic_id)
+        .where(Question.archived.is_(False), Question.id.not_in(tried), Question.id != (after or 0))
+        .order_by(Topic.position, Question.id).limit(1)
+    )
+    return new, "new" if new else "done"
+
+
+def upcoming_reviews(session: Session, *, user_id: int, days: int = 14) -> list[dict[str, Any]]:
+    """How many reviews fall due on each of the coming days (overdue ones count today)."""
+    today = utcnow().date()
+    counts = defaultdict(int)
+    for (due,) in session.execute(select(ReviewCard.due).where(ReviewCard.user_id == user_id)):
+        day = max(due.date(), today)
+        if day < today + timedelta(days=days):
+            counts[day] += 1
+    return [{"day": (today + timedelta(days=i)).isoformat(), "count": counts[today + timedelta(days=i)]}
+            for i in range(days)]
+
+
+def accuracy_by_day(session: Session, *, user_id: int, days: int = 30) -> list[dict[str, Any]]:
+    """Mean score and attempt count per day over the last days (days without attempts left out)."""
+    since = utcnow() - timedelta(days=days)
+    rows = session.execute(
+        select(Attempt.created_at, Attempt.score).where(Attempt.user_id == user_id, Attempt.created_at >= since)
+    ).all()
+    per_day: dict[date, list[float]] = defaultdict(list)
+    for created, score in rows:
+        per_day[created.date()].append(score)
+    return [{"day": d.isoformat(), "mean": sum(v) / len(v), "count": len(v)} for d, v in sorted(per_day.items())]
+
+
+def streak(session: Session, *, user_id: int, today: date | None = None) -> int:
+    """Consecutive days with at least one attempt, ending today (or yesterday, if not yet today)."""
+    days = {c.date() for (c,) in session.execute(select(Attempt.created_at).where(Attempt.user_id == user_id))}
+    day = today or utcnow().date()
+    if day not in days:
+        day -= timedelta(days=1)
+    count = 0
+    while day in days:
+        count += 1
+        day -= timedelta(days=1)
+    return count
+
+
+def history(session: Session, *, user_id: int, limit: int | None = 100) -> list[dict[str, Any]]:
+    """The user's attempts, newest first, with what each answered."""
+    stmt = (
+        select(Attempt, Question.slug, Question.type, Topic.name, QuestionVersion.number)
+        .join(Question, Question.id == Attempt.question_id)
+        .join(Topic, Topic.id == Question.topic_id)
+        .join(QuestionVersion, QuestionVersion.id == Attempt.version_id)
+        .where(Attempt.user_id == user_id)
+        .order_by(Attempt.id.desc())
+    )
+    if limit:
+        stmt = stmt.limit(limit)
+    return [
+        {"id": a.id, "slug": slug, "type": qtype, "topic": topic, "version": number, "score": a.score,
+         "correct": a.correct, "seed": a.seed, "source": a.source, "rating": a.rating,
+         "time_spent_ms": a.time_spent_ms, "created_at": a.created_at, "answer": a.answer}
+        for a, slug, qtype, topic, number in session.execute(stmt)
+    ]
+
+
+def history_csv(rows: list[dict[str, Any]]) -> str:
+    """The attempt history as CSV text."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["attempt_id", "time_utc", "question", "topic", "type", "version", "seed", "score", "correct",
+                     "rating", "time_spent_ms", "source", "answer"])
+    for r in rows:
+        answer = r["answer"] if isinstance(r["answer"], str) else ",".join(str(x) for x in r["answer"] or [])
+        writer.writerow([r["id"], r["created_at"].isoformat(timespec="seconds"), r["slug"], r["topic"], r["type"],
+                         r["version"], r["seed"], f"{r['score']:.3f}", int(r["correct"]), r["rating"] or "",
+                         r["time_spent_ms"] or "", r["source"], answer])
+    return out.getvalue()
+
+
+def mastered_count(session: Session, *, user_id: int) -> int:
+    """How many questions FSRS considers mastered for the user."""
+    return sum(1 for (card,) in session.execute(select(ReviewCard.card).where(ReviewCard.user_id == user_id))
+               if is_mastered(card))
+
+
+def due_count(session: Session, *, user_id: int, now: datetime | None = None) -> int:
+    """How many reviews are due now."""
+    return session.scalar(
+        select(func.count()).select_from(ReviewCard).where(ReviewCard.user_id == user_id, ReviewCard.due <= (now or utcnow()))
+    ) or 0
+
+
+def answer_question(
+    session: Session, *, user_id: int, question: Question, seed: int, answer: Any, time_spent_ms: int | None,
+    source: str = "practice",
+) -> tuple[Attempt, Evaluation]:
+    """Score an answer to a question's current version and store the attempt."""
+
+    version = question.current_version
+    evaluation = evaluate(spec_of(version), version.html, seed=seed, answer=answer)
+    attempt = record_attempt(session, user_id=user_id, question=question, version=version, seed=seed,
+                             evaluation=evaluation, time_spent_ms=time_spent_ms, source=source)
+    return attempt, evaluation
+
+
+def result_view(session: Session, *, attempt: Attempt) -> dict[str, Any]:
+    """Everything a result page shows for one attempt, as plain data."""
+
+    version = session.get(QuestionVersion, attempt.version_id)
+    question = session.get(Question, attempt.question_id)
+    spec = spec_of(version)
+    shown = present(spec, version.html, attempt.seed)
+    worked = shown.instance.steps if shown.instance is not None else None
+    expected_html = version.html["model_answer"]
+    if shown.instance is not None:
+        expected_html = render_markdown(shown.instance.model_answer)
+    chosen = attempt.answer if isinstance(attempt.answer, list) else []
+    options = [
+        {"html": version.html["options"][i]["text"], "why": version.html["options"][i]["why"],
+         "correct": o.correct, "chosen": i in chosen}
+        for i, o in enumerate(spec.options or [])
+    ]
+    card = session.scalar(select(ReviewCard).where(ReviewCard.user_id == attempt.user_id,
+                                                   ReviewCard.question_id == attempt.question_id))
+    return {
+        "attempt": {"id": attempt.id, "score": attempt.score, "correct": attempt.correct, "answer": attempt.answer,
+                    "feedback": attempt.feedback, "seed": attempt.seed, "rating": attempt.rating,
+                    "created_at": attempt.created_at, "time_spent_ms": attempt.time_spent_ms},
+        "question": {"id": question.id, "slug": question.slug, "type": question.type, "topic": question.topic.slug,
+                     "topic_name": question.topic.name, "difficulty": question.difficulty,
+                     "version": version.number, "current": question.current_version_id == version.id},
+        "prompt_html": shown.prompt_html, "options": options, "expected_html": expected_html,
+        "explanation_html": version.html["explanation"], "worked": worked,
+        "next_due": card.due if card is not None and attempt.rating is not None else None,
+    }

@@ -1,0 +1,14 @@
+"""All routers, included in one place."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+
+def include_routes(app: FastAPI) -> None:
+    """Attach every area's router to the app."""
+    from app.routes import api, practice, progress
+
+    app.include_router(practice.router)
+    app.include_router(progress.router)
+    app.include_router(api.router)

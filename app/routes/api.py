@@ -1,0 +1,181 @@
+"""The JSON API for practice: topics, questions, answers, ratings and progress."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from app.answers import AnswerRejected
+from app.catalog import Filters, find_question, list_questions, topics_overview
+from app.deps import DbDep, ViewerDep
+from app.practice import answer_question, get_attempt, rate_attempt
+from app.questions_view import parse_seed, question_json
+from app.routes.progress import progress_data
+from app.security import ensure_user
+
+router = APIRouter(prefix="/api", tags=["practice"])
+
+QuestionType = Literal["free_text", "single_choice", "multiple_choice", "numeric", "computed"]
+Difficulty = Literal["beginner", "intermediate", "advanced"]
+Status = Literal["new", "due", "mastered", "missed"]
+
+
+class TopicOut(BaseModel):
+    slug: str
+    name: str
+    count: int
+
+
+class QuestionItem(BaseModel):
+    id: int
+    slug: str
+    topic: str
+    difficulty: str
+    type: str
+    prompt: str
+
+
+class QuestionPage(BaseModel):
+    items: list[QuestionItem]
+    total: int
+
+
+class Choice(BaseModel):
+    id: int
+    text: str
+
+
+class QuestionOut(BaseModel):
+    id: int
+    slug: str
+    topic: str
+    difficulty: str
+    type: str
+    version: int
+    seed: int
+    prompt: str
+    prompt_html: str
+    choices: list[Choice] | None = None
+    answer_format: str | None = None
+
+
+class AnswerIn(BaseModel):
+    answer: str | int | list[str | int] = Field(description="text, a number, or option ids (a list for multiple choice)")
+    seed: int | None = Field(None, description="the seed the question was shown with (computed and choice questions)")
+    time_spent_ms: int | None = Field(None, ge=0, le=86_400_000)
+
+
+class FeedbackOut(BaseModel):
+    covered: list[str]
+    missed: list[str]
+    message: str
+    mistake: str | None = None
+
+
+class AnswerOut(BaseModel):
+    attempt_id: int
+    score: float
+    correct: bool
+    feedback: FeedbackOut
+    expected: str
+    expected_html: str
+    worked: list[dict[str, Any]] | None
+
+
+class RatingIn(BaseModel):
+    rating: int = Field(ge=1, le=4, description="1 Again, 2 Hard, 3 Good, 4 Easy")
+
+
+class RatingOut(BaseModel):
+    due: str
+    rating: int
+
+
+@router.get("/topics", response_model=list[TopicOut])
+def api_topics(db: DbDep):
+    """Every topic with its number of questions."""
+    with db.reading() as session:
+        return [{"slug": t["slug"], "name": t["name"], "count": t["count"]} for t in topics_overview(session, None)]
+
+
+@router.get("/questions", response_model=QuestionPage)
+def api_questions(
+    db: DbDep, viewer: ViewerDep,
+    topic: Annotated[str | None, Query(max_length=60)] = None,
+    difficulty: Difficulty | None = None,
+    type: QuestionType | None = None,
+    status: Status | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+):
+    """Questions filtered by topic, difficulty, type and status, or found by full-text search."""
+    filters = Filters(topic=topic or None, difficulty=difficulty, type=type, status=status, q=(q or "").strip() or None)
+    with db.reading() as session:
+        items, total = list_questions(session, filters=filters, user_id=viewer.user_id, limit=limit, offset=offset)
+    return {"items": items, "total": total}
+
+
+def _seed_or_422(raw: Any) -> int:
+    try:
+        return parse_seed(raw)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+@router.get("/questions/{ref}", response_model=QuestionOut, response_model_exclude_none=True)
+def api_question(db: DbDep, ref: str, seed: Annotated[str | None, Query(max_length=20)] = None):
+    """One question (by slug or id); computed ones instantiated for the seed, choices in shown order."""
+    value = _seed_or_422(seed)
+    with db.reading() as session:
+        question = find_question(session, ref)
+        if question is None or question.current_version is None:
+            raise HTTPException(404, f"no question '{ref}'")
+        return question_json(question, question.current_version, value)
+
+
+@router.post("/questions/{ref}/answers", response_model=AnswerOut)
+def api_answer(request: Request, response: Response, db: DbDep, viewer: ViewerDep, ref: str, body: AnswerIn):
+    """Score an answer and store the attempt; the feedback says what was covered and missed."""
+    settings = request.app.state.settings
+    text = body.answer if isinstance(body.answer, str) else str(body.answer)
+    if len(text) > settings.max_answer_chars:
+        raise HTTPException(413, f"the answer is longer than {settings.max_answer_chars} characters")
+    seed = _seed_or_422(body.seed if body.seed is not None else 0)
+    try:
+        with db.writing() as session:
+            question = find_question(session, ref)
+            if question is None or question.current_version is None:
+                raise HTTPException(404, f"no question '{ref}'")
+            user_id = ensure_user(request, response, session, viewer)
+            attempt, ev = answer_question(session, user_id=user_id, question=question, seed=seed,
+                                          answer=body.answer, time_spent_ms=body.time_spent_ms)
+            attempt_id = attempt.id
+    except AnswerRejected as exc:
+        raise HTTPException(422, str(exc)) from None
+    return {"attempt_id": attempt_id, "score": ev.score.value, "correct": ev.score.correct,
+            "feedback": ev.feedback_dict(), "expected": ev.expected_text, "expected_html": ev.expected_html,
+            "worked": ev.worked}
+
+
+@router.post("/attempts/{attempt_id}/rating", response_model=RatingOut)
+def api_rate(db: DbDep, viewer: ViewerDep, attempt_id: int, body: RatingIn):
+    """Rate recall of an attempt (1-4); FSRS schedules the next review."""
+    with db.writing() as session:
+        attempt = get_attempt(session, attempt_id=attempt_id, user_id=viewer.user_id)
+        if attempt is None:
+            raise HTTPException(404, "no such attempt among yours")
+        card = rate_attempt(session, attempt=attempt, rating=body.rating)
+        due = card.due
+    return {"due": due.isoformat(), "rating": body.rating}
+
+
+@router.get("/progress")
+def api_progress(db: DbDep, viewer: ViewerDep) -> dict[str, Any]:
+    """Mastery per topic, accuracy per day, reviews coming due, streak and recent attempts."""
+    data = progress_data(db, viewer.user_id)
+    for row in data["history"]:
+        row["created_at"] = row["created_at"].isoformat()
+    return data

@@ -1,0 +1,165 @@
+"""Practice pages: home, question lists, a question, its result and the recall rating."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse
+
+from app.answers import AnswerRejected
+from app.bank_schema import DIFFICULTIES, QUESTION_TYPES
+from app.catalog import STATUSES, Filters, find_question, list_questions, topics_overview
+from app.deps import DbDep, ViewerDep, check_csrf
+from app.practice import answer_question, due_count, get_attempt, next_question, rate_attempt, result_view
+from app.questions_view import parse_seed, question_card
+from app.scheduling import RATINGS, suggested_rating
+from app.security import ensure_user
+from app.templating import render
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 30
+
+
+@router.get("/")
+def home(request: Request, db: DbDep, viewer: ViewerDep):
+    """Topics with counts and mastery, and where to continue."""
+    with db.reading() as session:
+        topics = topics_overview(session, viewer.user_id)
+        slug, kind = next_question(session, user_id=viewer.user_id)
+        due = due_count(session, user_id=viewer.user_id) if viewer.user_id else 0
+    total = sum(t["count"] for t in topics)
+    return render(request, "practice/home.html", {"topics": topics, "continue_slug": slug, "continue_kind": kind,
+                                                  "due": due, "total": total})
+
+
+def _clean(value: str | None, allowed: tuple[str, ...] | None = None) -> str | None:
+    value = (value or "").strip() or None
+    if value is not None and allowed is not None and value not in allowed:
+        return None
+    return value
+
+
+@router.get("/questions")
+def question_list(
+    request: Request, db: DbDep, viewer: ViewerDep,
+    topic: str | None = None, difficulty: str | None = None, type: str | None = None,
+    status: str | None = None, q: str | None = None, page: Annotated[int, Query(ge=1, le=100000)] = 1,
+):
+    """Questions filtered by topic, difficulty, type and status, or found by full-text search."""
+    filters = Filters(topic=_clean(topic), difficulty=_clean(difficulty, DIFFICULTIES), type=_clean(type, QUESTION_TYPES),
+                      status=_clean(status, STATUSES), q=(q or "").strip()[:200] or None)
+    with db.reading() as session:
+        items, total = list_questions(session, filters=filters, user_id=viewer.user_id, limit=PAGE_SIZE,
+                                      offset=(page - 1) * PAGE_SIZE)
+        topics = topics_overview(session, None)
+    pages = max(1, -(-total // PAGE_SIZE))
+    return render(request, "practice/list.html", {
+        "items": items, "total": total, "filters": filters, "topics": topics, "page": page, "pages": pages,
+        "difficulties": DIFFICULTIES, "types": QUESTION_TYPES, "statuses": STATUSES,
+    })
+
+
+@router.get("/next")
+def continue_practice(db: DbDep, viewer: ViewerDep, after: int | None = None):
+    """Open the next due review, else the next new question."""
+    with db.reading() as session:
+        slug, _kind = next_question(session, user_id=viewer.user_id, after=after)
+    return RedirectResponse(f"/questions/{slug}" if slug else "/progress", status_code=303)
+
+
+def _question_page(request: Request, db, slug: str, seed: int, *, answer: str = "", chosen: list[int] | None = None,
+                   error: str | None = None, status_code: int = 200):  # noqa: ANN001
+    with db.reading() as session:
+        question = find_question(session, slug)
+        if question is None or question.current_version is None:
+            raise HTTPException(404, f"There is no question called '{slug}'.")
+        _spec, _shown, card = question_card(question, question.current_version, seed)
+    return render(request, "practice/question.html", {
+        "q": card, "answer": answer, "chosen": chosen or [], "error": error, "shown_at": int(time.time()),
+    }, status_code=status_code)
+
+
+@router.get("/questions/{slug}")
+def question_page(request: Request, db: DbDep, viewer: ViewerDep, slug: str, seed: str | None = None):
+    """A question with an answer control that fits its type."""
+    try:
+        value = parse_seed(seed)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return _question_page(request, db, slug, value)
+
+
+@router.post("/questions/{slug}")
+async def submit_answer(request: Request, db: DbDep, viewer: ViewerDep, slug: str):
+    """Score a submitted answer, store it and show the result (or the form again with the reason)."""
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    answer = str(form.get("answer") or "")
+    chosen_raw = form.getlist("choice")
+    try:
+        seed = parse_seed(form.get("seed"))
+    except ValueError as exc:
+        return _question_page(request, db, slug, 0, answer=answer, error=str(exc), status_code=422)
+    try:
+        chosen = [int(c) for c in chosen_raw]
+    except ValueError:
+        chosen = []
+    settings = request.app.state.settings
+    shown_at = form.get("shown_at")
+    spent = None
+    if shown_at and str(shown_at).isdigit():
+        spent = max(0, min(int(time.time()) - int(shown_at), 24 * 3600)) * 1000
+    if len(answer) > settings.max_answer_chars:
+        return _question_page(request, db, slug, seed, answer=answer[: settings.max_answer_chars], chosen=chosen,
+                              error=f"Your answer is longer than {settings.max_answer_chars:,} characters; shorten it.",
+                              status_code=422)
+    response = RedirectResponse("/", status_code=303)
+    try:
+        with db.writing() as session:
+            question = find_question(session, slug)
+            if question is None or question.current_version is None:
+                raise HTTPException(404, f"There is no question called '{slug}'.")
+            value = chosen if question.type in ("single_choice", "multiple_choice") else answer
+            if question.type in ("single_choice", "multiple_choice") and not chosen:
+                raise AnswerRejected("Pick an option before submitting.")
+            user_id = ensure_user(request, response, session, viewer)
+            attempt, _evaluation = answer_question(session, user_id=user_id, question=question, seed=seed,
+                                                   answer=value, time_spent_ms=spent)
+            attempt_id = attempt.id
+    except AnswerRejected as exc:
+        return _question_page(request, db, slug, seed, answer=answer, chosen=chosen, error=str(exc), status_code=422)
+    response.headers["location"] = f"/attempts/{attempt_id}"
+    return response
+
+
+@router.get("/attempts/{attempt_id}")
+def result_page(request: Request, db: DbDep, viewer: ViewerDep, attempt_id: int):
+    """The score, what was covered and missed, the model answer, the worked answer, and the rating."""
+    with db.reading() as session:
+        attempt = get_attempt(session, attempt_id=attempt_id, user_id=viewer.user_id)
+        if attempt is None:
+            raise HTTPException(404, "There is no such result among yours.")
+        view = result_view(session, attempt=attempt)
+    view["suggested"] = suggested_rating(view["attempt"]["score"])
+    view["ratings"] = RATINGS
+    return render(request, "practice/result.html", view)
+
+
+@router.post("/attempts/{attempt_id}/rating")
+async def rate(request: Request, db: DbDep, viewer: ViewerDep, attempt_id: int):
+    """Record Again / Hard / Good / Easy and schedule the next review with FSRS."""
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    raw = str(form.get("rating") or "")
+    if raw not in ("1", "2", "3", "4"):
+        raise HTTPException(422, "Choose how well you recalled it: Again, Hard, Good or Easy.")
+    with db.writing() as session:
+        attempt = get_attempt(session, attempt_id=attempt_id, user_id=viewer.user_id)
+        if attempt is None:
+            raise HTTPException(404, "There is no such result among yours.")
+        rate_attempt(session, attempt=attempt, rating=int(raw))
+        question_id = attempt.question_id
+    target = f"/next?after={question_id}" if form.get("then") == "next" else f"/attempts/{attempt_id}"
+    return RedirectResponse(target, status_code=303)

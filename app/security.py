@@ -1,0 +1,115 @@
+"""Who is asking (guest cookie or login session), CSRF tokens, and hardening headers."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from fastapi import Request, Response
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm import Session
+
+from app.models import User
+
+GUEST_COOKIE = "deepprep_guest"
+CSRF_COOKIE = "deepprep_csrf"
+SESSION_COOKIE = "deepprep_session"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+YEAR = 365 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The person behind a request; user_id is None for a visitor who has not written anything."""
+
+    user_id: int | None
+    username: str | None = None
+    role: str = "learner"
+    is_guest: bool = True
+
+    @property
+    def is_staff(self) -> bool:
+        """Instructors and admins may use the admin."""
+        return self.role in ("instructor", "admin") and not self.is_guest
+
+    @property
+    def display_name(self) -> str:
+        """What the header shows."""
+        return self.username or "Guest"
+
+
+def _guest_signer(request: Request) -> URLSafeSerializer:
+    return URLSafeSerializer(request.app.state.settings.resolved_secret_key, salt="guest")
+
+
+def guest_id_from_cookie(request: Request) -> int | None:
+    """The guest user id held in the signed cookie, if valid."""
+    raw = request.cookies.get(GUEST_COOKIE)
+    if not raw:
+        return None
+    try:
+        value = _guest_signer(request).loads(raw)
+    except BadSignature:
+        return None
+    return value if isinstance(value, int) else None
+
+
+def set_guest_cookie(request: Request, response: Response, user_id: int) -> None:
+    """Remember a guest identity in a signed, HttpOnly cookie."""
+    settings = request.app.state.settings
+    response.set_cookie(
+        GUEST_COOKIE, _guest_signer(request).dumps(user_id), max_age=YEAR, httponly=True,
+        samesite="lax", secure=settings.https_cookies, path="/",
+    )
+
+
+def resolve_viewer(request: Request, session: Session) -> Viewer:
+    """Find the viewer: a login session first (see app.auth), else the guest cookie."""
+    resolver = getattr(request.app.state, "session_resolver", None)
+    if resolver is not None:
+        viewer = resolver(request, session)
+        if viewer is not None:
+            return viewer
+    guest_id = guest_id_from_cookie(request)
+    if guest_id is not None:
+        user = session.get(User, guest_id)
+        if user is not None and user.is_guest and user.active:
+            return Viewer(user_id=user.id)
+    return Viewer(user_id=None)
+
+
+def ensure_user(request: Request, response: Response, session: Session, viewer: Viewer) -> int:
+    """The viewer's user id, creating a guest user (and its cookie) on the first write."""
+    if viewer.user_id is not None:
+        return viewer.user_id
+    user = User(is_guest=True, role="learner")
+    session.add(user)
+    session.flush()
+    set_guest_cookie(request, response, user.id)
+    request.state.new_guest_id = user.id
+    return user.id
+
+
+# CSRF: a random per-browser value in a cookie, and a form token that is its HMAC. A cross-site
+# form can make the browser send the cookie but cannot read it, so it cannot forge the token.
+def _csrf_mac(request: Request, seed: str) -> str:
+    key = request.app.state.settings.resolved_secret_key.encode()
+    return hmac.new(key, b"csrf:" + seed.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_token(request: Request) -> str:
+    """The CSRF token for this browser's forms (the cookie is set by the middleware)."""
+    seed = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "csrf_seed", None)
+    if not seed:
+        seed = secrets.token_urlsafe(24)
+        request.state.csrf_seed = seed
+    return _csrf_mac(request, seed)
+
+
+def csrf_valid(request: Request, token: str | None) -> bool:
+    """Whether a submitted token matches this browser's CSRF cookie."""
+    seed = request.cookies.get(CSRF_COOKIE)
+    return bool(seed and token and hmac.compare_digest(_csrf_mac(request, seed), token))

@@ -1,0 +1,68 @@
+"""Jinja2 set-up and the one helper that renders a page (and sets the CSRF cookie when new)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from app.rendering import render_latex
+from app.security import CSRF_COOKIE, CSRF_FIELD, csrf_token
+
+ROOT = Path(__file__).resolve().parent.parent
+templates = Jinja2Templates(directory=str(ROOT / "templates"))
+env = templates.env
+env.globals["CSRF_FIELD"] = CSRF_FIELD
+
+
+def _percent(value: float | None, digits: int = 0) -> str:
+    return "–" if value is None else f"{100 * value:.{digits}f}%"
+
+
+def _num(value: Any, digits: int = 4) -> str:
+    """Format numbers in traces: integers as they are, floats to a few significant digits."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value == int(value) and abs(value) < 1e12:
+            return str(int(value))
+        return f"{value:.{digits}g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_num(v, digits) for v in value) + "]"
+    return str(value)
+
+
+def _math(latex: str, display: bool = False) -> Markup:
+    return Markup(render_latex(latex, display=display))  # noqa: S704 (render_latex sanitises)
+
+
+def _matrix_rows(value: Any) -> list[list[Any]] | None:
+    """A 2-D list as rows for a table, or None if it is not one."""
+    if isinstance(value, list) and value and all(isinstance(r, list) for r in value):
+        if all(not isinstance(c, list) for r in value for c in r):
+            return value
+    return None
+
+
+env.filters["percent"] = _percent
+env.filters["num"] = _num
+env.filters["math"] = _math
+env.filters["matrix_rows"] = _matrix_rows
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    """Render a page with the viewer, a CSRF token and the request; sets the CSRF cookie if new."""
+    ctx = {"csrf_token": csrf_token(request), "viewer": getattr(request.state, "viewer", None)}
+    ctx.update(context or {})
+    response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    seed = getattr(request.state, "csrf_seed", None)
+    if seed and not request.cookies.get(CSRF_COOKIE):
+        response.set_cookie(CSRF_COOKIE, seed, httponly=True, samesite="lax", path="/",
+                            secure=request.app.state.settings.https_cookies, max_age=365 * 24 * 3600)
+    return response

@@ -1,0 +1,68 @@
+"""The ``Worked`` answer type and helpers that turn NumPy values into plain JSON data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+def plain(value: Any) -> Any:
+    """Convert NumPy arrays and scalars (also inside lists, tuples, dicts) to plain Python."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def scalar_or_list(arr: np.ndarray) -> float | list:
+    """A 0-d array becomes a float; anything else a (nested) list."""
+    arr = np.asarray(arr)
+    return float(arr) if arr.ndim == 0 else arr.tolist()
+
+
+def step(
+    title: str,
+    formula: str,
+    inputs: dict[str, Any] | None = None,
+    outputs: dict[str, Any] | None = None,
+    note: str = "",
+) -> dict[str, Any]:
+    """Build one trace step: a title, a LaTeX formula (no $), its inputs and outputs."""
+    return {
+        "title": title,
+        "formula": formula,
+        "inputs": plain(inputs or {}),
+        "outputs": plain(outputs or {}),
+        "note": note,
+    }
+
+
+@dataclass(frozen=True)
+class Worked:
+    """A computed answer: JSON-ready ``result`` values plus the ``steps`` that produced them."""
+
+    result: dict[str, Any]
+    steps: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The result with the steps under the key ``"steps"``."""
+        return {**self.result, "steps": self.steps}
+
+    def __getitem__(self, key: str) -> Any:
+        return self.result[key]
+
+
+def worked(result: dict[str, Any], steps: list[dict[str, Any]]) -> Worked:
+    """Build a ``Worked`` whose result has been converted to plain Python."""
+    return Worked(plain(result), steps)
