@@ -15,7 +15,16 @@ from typing import Any
 
 import numpy as np
 
-from .activations import activation_name, activation_params, apply, derivative, formulas, softmax_array
+from .activations import (
+    activation_name,
+    activation_params,
+    apply,
+    derivative,
+    formulas,
+    log_softmax_array,
+    softmax_array,
+    softplus,
+)
 from .errors import MAX_LAYERS, EngineError, as_array, as_choice, as_float
 from .trace import Worked, step, worked
 
@@ -91,17 +100,19 @@ def _forward(x2: np.ndarray, ws: list, bs: list, acts: list) -> tuple[list, list
     return zs, avals
 
 
-def _loss(kind: str, a: np.ndarray, t: np.ndarray) -> float:
+def _loss(kind: str, a: np.ndarray, t: np.ndarray, z: np.ndarray, out_name: str) -> float:
     m = a.shape[0]
+    # from the logits where possible: a saturated sigmoid/softmax output has lost the digits log() needs
+    if kind == "bce" and out_name == "sigmoid":
+        return float(np.mean(softplus(z) - t * z))
+    if kind == "cce":
+        return float(np.mean(-(t * log_softmax_array(z)).sum(axis=1)))
     if kind == "mse":
         return float(np.mean((a - t) ** 2))
     if kind == "half_sse":
         return float(0.5 * np.sum((a - t) ** 2) / m)
-    if kind == "bce":
-        p = np.clip(a, EPS, 1 - EPS)
-        return float(np.mean(-(t * np.log(p) + (1 - t) * np.log1p(-p))))
-    p = np.clip(a, EPS, 1.0)
-    return float(np.mean(-(t * np.log(p)).sum(axis=1)))
+    p = np.clip(a, EPS, 1 - EPS)
+    return float(np.mean(-(t * np.log(p) + (1 - t) * np.log1p(-p))))
 
 
 _LOSS_TEX = {
@@ -167,7 +178,7 @@ def backprop_step(
     out = avals[-1]
     if kind == "bce" and ((out < 0) | (out > 1)).any():
         raise EngineError("activations", "bce needs outputs in [0, 1]: use a sigmoid output layer")
-    loss_value = _loss(kind, out, t2)
+    loss_value = _loss(kind, out, t2, zs[-1], out_name)
     steps = []
     layers = []
     for k, (z, a, (name, params)) in enumerate(zip(zs, avals[1:], acts, strict=True)):
@@ -217,8 +228,9 @@ def backprop_step(
     new_bs = [b - lr * g for b, g in zip(bs, grad_bs, strict=True)]
     steps.append(step("Gradient-descent update", r"W \leftarrow W - \eta \frac{\partial L}{\partial W},\quad b \leftarrow b - \eta \frac{\partial L}{\partial b}",
                       {"lr": lr}, {"weights": new_ws, "biases": new_bs}))
-    new_out = _forward(x2, new_ws, new_bs, acts)[1][-1]
-    new_loss = _loss(kind, new_out, t2)
+    new_zs, new_as = _forward(x2, new_ws, new_bs, acts)
+    new_out = new_as[-1]
+    new_loss = _loss(kind, new_out, t2, new_zs[-1], out_name)
     steps.append(step("Loss after the update", _LOSS_TEX[kind], {"output": _squeeze(new_out, single)}, {"loss": new_loss},
                       "A small enough learning rate lowers the loss." if new_loss < loss_value else
                       "The loss did not go down: the learning rate may be too large."))

@@ -116,7 +116,11 @@ def train_perceptron(
         raise EngineError("weights", f"has {w.size} value(s) for {xs.shape[1]} input(s)")
     b = as_float(bias, "bias")
     epochs = as_int(max_epochs, "max_epochs", low=1, high=MAX_EPOCHS)
-    w0, b0 = w.copy(), b
+    # plain Python floats in the loop: tiny NumPy arrays would cost more than the arithmetic
+    rows_x = xs.tolist()
+    rows_d = ds.tolist()
+    w_list = w.tolist()
+    w0, b0 = list(w_list), b
     history: list[dict[str, Any]] = []
     errors_per_epoch: list[int] = []
     seen: dict[tuple, int] = {}
@@ -129,33 +133,35 @@ def train_perceptron(
     for epoch in range(1, epochs + 1):
         rows = []
         errors = 0
-        for x, d in zip(xs, ds, strict=True):
-            z = float(w @ x + b)
+        for x, d in zip(rows_x, rows_d, strict=True):
+            z = sum(wi * xi for wi, xi in zip(w_list, x, strict=True)) + b
             y = _fire(z, fire)
-            err = float(d - y)
-            dw = lr * err * x
+            err = d - y
+            dw = [lr * err * xi for xi in x]
             db = lr * err
-            w = w + dw
+            w_list = [wi + dwi for wi, dwi in zip(w_list, dw, strict=True)]
             b = b + db
             errors += err != 0
-            rows.append({"epoch": epoch, "x": x.tolist(), "d": float(d), "z": z, "y": y, "error": err,
-                         "delta_w": dw.tolist(), "delta_b": db, "weights": w.tolist(), "bias": b})
+            rows.append({"epoch": epoch, "x": x, "d": d, "z": z, "y": y, "error": err,
+                         "delta_w": dw, "delta_b": db, "weights": w_list, "bias": b})
         history += rows
         errors_per_epoch.append(int(errors))
-        steps.append(step(
-            f"Epoch {epoch}",
-            r"w \leftarrow w + \eta\,(d - y)\,x,\quad b \leftarrow b + \eta\,(d - y)",
-            {"lr": lr},
-            {"rows": rows, "errors": int(errors), "weights": w, "bias": b},
-        ))
+        steps.append({
+            "title": f"Epoch {epoch}",
+            "formula": r"w \leftarrow w + \eta\,(d - y)\,x,\quad b \leftarrow b + \eta\,(d - y)",
+            "inputs": {"lr": lr},
+            "outputs": {"rows": rows, "errors": int(errors), "weights": w_list, "bias": b},
+            "note": "",
+        })
         if errors == 0:
             converged_epoch = epoch
             break
-        key = (tuple(w.tolist()), b)
+        key = (tuple(w_list), b)
         if key in seen and not cycle_note:
             cycle_note = (f"The weights at the end of epoch {epoch} equal those after epoch {seen[key]}: "
                           "training cycles and will never converge.")
         seen.setdefault(key, epoch)
+    w = w_list
     converged = converged_epoch is not None
     if converged:
         verdict = f"Converged: epoch {converged_epoch} had no errors."
@@ -179,7 +185,8 @@ def train_perceptron(
         "fire_at_zero": fire,
         "verdict": verdict,
     }
-    return worked(result, steps)
+    # everything above is already plain Python; skipping worked()'s conversion keeps long traces cheap
+    return Worked(result, steps)
 
 
 def two_layer_truth_table(

@@ -8,16 +8,22 @@ from typing import Any
 import numpy as np
 
 
+_ATOMS = (float, int, str, bool, type(None))
+
+
 def plain(value: Any) -> Any:
     """Convert NumPy arrays and scalars (also inside lists, tuples, dicts) to plain Python."""
-    if isinstance(value, np.ndarray):
+    kind = type(value)
+    if kind in _ATOMS:  # the common case first: traces are mostly plain numbers already
+        return value
+    if kind is np.ndarray:
         return value.tolist()
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
+    if kind is dict:
+        return {str(k): plain(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -323,6 +323,22 @@ class Params:
         self.values[key] = jsonable(rows)
         return rows
 
+    def number_or(self, key: str, default: float, lo: float, hi: float) -> float:
+        """A fixed number if given (validated), else `default` (no draw)."""
+        return self.number(key, lo, hi) if key in self.fixed else self.set(key, default)
+
+    def vector_or(self, key: str, default: list, lo: float, hi: float, *, decimals: int = 2) -> list:
+        """A fixed vector of len(default) if given (validated), else `default`."""
+        if key in self.fixed:
+            return self.vector(key, len(default), lo, hi, decimals=decimals, ints=False)
+        return self.set(key, default)
+
+    def matrix_or(self, key: str, default: list, lo: float, hi: float, *, decimals: int = 2) -> list:
+        """A fixed matrix of default's shape if given (validated), else `default`."""
+        if key in self.fixed:
+            return self.matrix(key, (len(default), len(default[0])), lo, hi, decimals=decimals)
+        return self.set(key, default)
+
     def _float(self, key: str, x: Any) -> float:
         if isinstance(x, bool) or not isinstance(x, (int, float)):
             raise self._bad(key, f"must be numeric, got {x!r}")

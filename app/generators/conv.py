@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-from engine import arithmetic, conv, dense, pooling
+from engine import arithmetic, conv, pooling
+from engine.dense import flatten
 
 from .base import DP3, EXACT, Family, Instance, Mistake, Params, intc, mat, pick, tex_matrix, tex_vec, vec
 
@@ -401,7 +402,7 @@ class FlattenDense(Family):
         c = p.choice("C", [16, 32, 64, 128, 256, 512]) if not p.has("C") else p.integer("C", 1, 100000)
         u = p.choice("U", [10, 64, 128, 256, 512, 1024, 4096]) if not p.has("U") else p.integer("U", 1, 100000)
         ask = p.choice("ask", ["flat", "params"], weights=[0.4, 0.6])
-        w = dense.flatten([h, h, c], u)
+        w = flatten([h, h, c], u)
         flat, params = w["length"], w["dense_params"]
         net = pick(words, ["A CNN's last pooling layer", "The final conv block", "The feature extractor"])
         prompt = (f"{net} outputs a ${h} \\times {h} \\times {c}$ volume, followed by `Flatten()` and "

@@ -144,7 +144,7 @@ class BatchNormForward(Family):
         gamma = p.vector("gamma", d, -10, 10, decimals=1, draw=(0.5, 2), ints=False)
         beta = p.vector("beta", d, -10, 10, decimals=1, draw=(-1, 1), ints=False)
         ask = p.choice("ask", ["output", "stats"], weights=[0.7, 0.3])
-        w = regularization.batchnorm(x, gamma, beta)
+        w = regularization.batchnorm(x if d > 1 else [r[0] for r in x], gamma, beta)
         eps = 1e-5
         mu = xa.mean(axis=0)
         var = xa.var(axis=0)

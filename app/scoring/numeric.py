@@ -129,9 +129,11 @@ def score_numeric(
     tol = _tolerance_text(e, atol, rtol, sig_figs)
     texts = parsed.texts
     if n == 1:
-        given, exp = texts[0].strip(), fmt_number(float(e.ravel()[0]))
+        e0 = float(e.ravel()[0])
+        given = texts[0].strip()
+        exp = fmt_number(e0) if sig_figs is None else f"{e0:.{sig_figs}g}"
         if k:
-            message = f"Correct: {given} is {tol} of {exp}." if sig_figs is None else f"Correct: {given} matches {exp} {tol}."
+            message = f"Correct: {given} is {tol} of {exp}." if sig_figs is None else f"Correct: {given} is {exp} {tol}."
         else:
             message = f"Not quite: you gave {given}, expected {exp} ({tol})."
         return Score(float(value), bool(k), Feedback([], [], message))
@@ -144,6 +146,7 @@ def score_numeric(
         for idx in wrong[:_MAX_LISTED]
     ]
     if len(wrong) > _MAX_LISTED:
-        parts.append(f"and {len(wrong) - _MAX_LISTED} more differ")
+        rest = len(wrong) - _MAX_LISTED
+        parts.append(f"and {rest} more {'differs' if rest == 1 else 'differ'}")
     message = f"{k} of {n} values match ({tol}); " + "; ".join(parts) + "."
     return Score(float(value), False, Feedback([], [], message))

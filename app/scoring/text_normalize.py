@@ -1,0 +1,131 @@
+"""Normalising free text into stemmed tokens with clause boundaries and negations."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Words that carry no meaning of their own in a key point; dropped from phrasings.
+STOPWORDS = frozenset(
+    """a an the of to in on at by for with from into onto as is are was were be been being am
+    it its it's this that these those and or which who whom whose what so than then there their
+    they them we you your our us i my me he she his her do does did doing has have had having
+    will would can could should shall may might must also just very such some if when how why
+    where whereas while because since thus hence therefore here via per etc e.g i.e eg ie""".split()
+)
+# A negation makes a phrasing matched shortly after it (in the same clause) earn nothing.
+NEGATIONS = frozenset(
+    "not no never neither nor none nothing nobody without lack lacks lacking".split()
+)
+# "not only X but also Y" affirms X.
+_NOT_NEGATING_AFTER = frozenset({"only", "just", "merely", "simply"})
+# Words that start a new clause, so an earlier negation does not reach past them.
+CLAUSE_WORDS = frozenset(
+    "but however although though whereas while yet instead rather unlike which whereby".split()
+)
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+_CONTRACTION = re.compile(r"(\w)n't\b")
+_CANNOT = re.compile(r"\bcannot\b")
+_POSSESSIVE = re.compile(r"'s\b")
+_HYPHEN_JOIN = re.compile(r"(?<=[^\W\d_])[-\u2010\u2011](?=[^\W\d_])")
+_TOKEN = re.compile(r"\d+(?:\.\d+)+|[^\W_]+|[.,;:!?()\[\]{}\n]")
+_BOUNDARY = frozenset(".,;:!?()[]{}\n")
+
+# Suffixes stripped by the light stemmer, longest first; (suffix, replacement).
+_SUFFIXES = sorted(
+    [
+        ("izations", ""), ("isations", ""), ("ization", ""), ("isation", ""), ("ational", ""),
+        ("ations", ""), ("ation", ""), ("ments", ""), ("ment", ""), ("nesses", ""), ("ness", ""),
+        ("ities", ""), ("ity", ""), ("ingly", ""), ("ings", ""), ("ing", ""), ("edly", ""),
+        ("izing", ""), ("ising", ""), ("izes", ""), ("ises", ""), ("ized", ""), ("ised", ""),
+        ("ize", ""), ("ise", ""), ("ating", ""), ("ated", ""), ("ates", ""), ("ate", ""),
+        ("ables", ""), ("able", ""), ("ibles", ""), ("ible", ""), ("ively", ""), ("ive", ""),
+        ("ional", ""), ("ions", ""), ("ion", ""),
+        ("ies", "y"), ("ied", "y"), ("ed", ""), ("ly", ""), ("es", ""), ("s", ""),
+    ],
+    key=lambda s: -len(s[0]),
+)
+_ES_AFTER = ("s", "x", "z", "ch", "sh")
+_KEEP_FINAL_S = ("ss", "is", "as")  # class, analysis, bias
+_UNDOUBLE_AFTER = frozenset({"ed", "ing", "ings", "edly", "ingly"})
+_MIN_STEM = 3
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light suffix-stripping stemmer: 'prevents', 'prevented', 'preventing' -> 'prevent'."""
+    if len(word) <= _MIN_STEM or not word.isalpha():
+        return word
+    w = word
+    stripped = ""
+    for suffix, repl in _SUFFIXES:
+        if not w.endswith(suffix):
+            continue
+        base = w[: -len(suffix)]
+        if suffix == "s" and w.endswith(_KEEP_FINAL_S):
+            break
+        if suffix == "es" and not base.endswith(_ES_AFTER):
+            continue  # "images" -> "image" via "s", not "imag" via "es"
+        if len(base) + len(repl) < _MIN_STEM:
+            continue  # "gates": not "g" via "ates", but "gate" via "s"
+        w, stripped = base + repl, suffix
+        break
+    # "fitting" -> "fitt" -> "fit", "labelled" -> "label"; but "call" + "ed" stays "call"
+    if stripped in _UNDOUBLE_AFTER and len(w) >= 4 and w[-1] == w[-2] and w[-1] not in "aeiouysz":
+        if w[-1] != "l" or len(w) > 4:
+            w = w[:-1]
+    # "compute"/"computing", "image"/"images" meet at "comput", "imag"
+    if len(w) >= 5 and w.endswith("e"):
+        w = w[:-1]
+    return w
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents, expand n't and cannot, join hyphenated words."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.translate(_APOSTROPHES).casefold()
+    text = _CONTRACTION.sub(r"\1 not", text)
+    text = _CANNOT.sub("can not", text)
+    text = _POSSESSIVE.sub("", text).replace("'", "")
+    return _HYPHEN_JOIN.sub("", text)
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """A text as word tokens: folded words, stems, clause number of each word."""
+
+    words: tuple[str, ...]
+    stems: tuple[str, ...]
+    clauses: tuple[int, ...]
+
+
+def tokenize(text: str) -> Tokens:
+    """Split text into words (punctuation only separates clauses)."""
+    words: list[str] = []
+    clauses: list[int] = []
+    clause = 0
+    for m in _TOKEN.finditer(fold(text)):
+        tok = m.group(0)
+        if tok in _BOUNDARY:
+            clause += 1
+            continue
+        if tok in CLAUSE_WORDS:
+            clause += 1
+        words.append(tok)
+        clauses.append(clause)
+    return Tokens(tuple(words), tuple(stem(w) for w in words), tuple(clauses))
+
+
+def negation_positions(words: tuple[str, ...]) -> list[int]:
+    """Positions of words that negate what follows ('not only' does not)."""
+    out = []
+    for i, w in enumerate(words):
+        if w in NEGATIONS:
+            if w == "not" and i + 1 < len(words) and words[i + 1] in _NOT_NEGATING_AFTER:
+                continue
+            out.append(i)
+    return out

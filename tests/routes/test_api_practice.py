@@ -1,0 +1,117 @@
+"""The practice JSON API: shapes, answers, and clear errors for bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_topics(client):
+    assert client.get("/api/topics").json() == [
+        {"slug": "foundations", "name": "Foundations", "count": 1},
+        {"slug": "cnn", "name": "Convolutional networks", "count": 4},
+    ]
+
+
+def test_question_list_shape_and_filters(client):
+    body = client.get("/api/questions?topic=cnn&limit=2").json()
+    assert body["total"] == 4 and len(body["items"]) == 2
+    assert set(body["items"][0]) == {"id", "slug", "topic", "difficulty", "type", "prompt"}
+    assert client.get("/api/questions?type=free_text").json()["items"][0]["slug"] == "dropout-purpose"
+
+
+def test_question_by_slug_or_id_with_choices(client):
+    by_slug = client.get("/api/questions/pooling-purpose?seed=5").json()
+    by_id = client.get(f"/api/questions/{by_slug['id']}?seed=5").json()
+    assert by_slug == by_id
+    assert sorted(c["text"] for c in by_slug["choices"]) == ["Fully connected layer", "Pooling layer", "Softmax layer"]
+
+
+def test_choice_order_is_stable_per_seed(client):
+    a = [c["id"] for c in client.get("/api/questions/pooling-purpose?seed=11").json()["choices"]]
+    b = [c["id"] for c in client.get("/api/questions/pooling-purpose?seed=11").json()["choices"]]
+    assert a == b
+
+
+def test_answer_free_text(client):
+    body = client.post("/api/questions/dropout-purpose/answers",
+                       json={"answer": "Dropout randomly zeroes neurons in training; it reduces overfitting. At inference all units are used."}).json()
+    assert body["score"] >= 0.9 and body["correct"] is True
+    assert body["feedback"]["missed"] == []
+    assert body["worked"] is None and body["expected"]
+
+
+def test_answer_numeric_and_choice(client):
+    assert client.post("/api/questions/conv-size-fixed/answers", json={"answer": "10x10"}).json()["correct"] is True
+    assert client.post("/api/questions/conv-size-fixed/answers", json={"answer": "9x9"}).json()["correct"] is False
+    choices = client.get("/api/questions/pooling-purpose").json()["choices"]
+    pooling = next(c["id"] for c in choices if c["text"] == "Pooling layer")
+    assert client.post("/api/questions/pooling-purpose/answers", json={"answer": str(pooling)}).json()["score"] == 1.0
+    assert client.post("/api/questions/pooling-purpose/answers", json={"answer": "Pooling layer"}).json()["score"] == 1.0
+
+
+def test_rating_schedules(client):
+    attempt = client.post("/api/questions/conv-size-fixed/answers", json={"answer": "10x10"}).json()["attempt_id"]
+    body = client.post(f"/api/attempts/{attempt}/rating", json={"rating": 3}).json()
+    assert body["due"] > "2000"
+    assert client.post(f"/api/attempts/{attempt}/rating", json={"rating": 7}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("path", "kwargs", "status"),
+    [
+        ("/api/questions/nope", {}, 404),
+        ("/api/questions/dropout-purpose?seed=-1", {}, 422),
+        ("/api/questions/dropout-purpose?seed=abc", {}, 422),
+        ("/api/questions?limit=0", {}, 422),
+        ("/api/questions?difficulty=impossible", {}, 422),
+    ],
+)
+def test_bad_reads(client, path, kwargs, status):
+    response = client.get(path, **kwargs)
+    assert response.status_code == status
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({}, 422),
+        ({"answer": None}, 422),
+        ({"answer": ""}, 422),
+        ({"answer": "x" * 10001}, 413),
+        ({"answer": "10", "seed": -5}, 422),
+        ({"answer": "10", "seed": 2**40}, 422),
+        ({"answer": {"a": 1}}, 422),
+    ],
+)
+def test_bad_answers(client, body, status):
+    response = client.post("/api/questions/conv-size-fixed/answers", json=body)
+    assert response.status_code == status, response.text
+    assert response.json()["detail"]
+
+
+def test_unreadable_numeric_says_why(client):
+    response = client.post("/api/questions/conv-size-fixed/answers", json={"answer": "ten"})
+    assert response.status_code == 422
+    assert "ten" in response.json()["detail"] or "number" in response.json()["detail"]
+
+
+def test_form_and_text_bodies_refused_with_415(client):
+    assert client.post("/api/questions/conv-size-fixed/answers", data={"answer": "10"}).status_code == 415
+    r = client.post("/api/questions/conv-size-fixed/answers", content=b'{"answer": "10"}', headers={"content-type": "text/plain"})
+    assert r.status_code == 415
+
+
+def test_oversized_body_refused(client):
+    r = client.post("/api/questions/conv-size-fixed/answers", content=b"x" * 3_000_000, headers={"content-type": "application/json"})
+    assert r.status_code == 413
+
+
+def test_malformed_json_is_422(client):
+    r = client.post("/api/questions/conv-size-fixed/answers", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422
+
+
+def test_openapi_lists_api_only(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/api/questions" in paths and "/questions/{slug}" not in paths
