@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(BIN)/deepprep serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 check-bank: $(STAMP)
 	$(BIN)/deepprep check-bank

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 15:09:32.737271
+Create Date: 2026-11-22 15:10:36.580073
 
 """
 from typing import Sequence, Union

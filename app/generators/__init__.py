@@ -30,12 +30,18 @@ from .misc import (
     TransferHead,
     UpdateRatio,
 )
+from .mlp import BackpropStep, MLPForward
+from .optim import AdamStep, GDQuadratic, LRSchedule, MomentumNesterov, SGDUpdate
+from .perceptron import NeuronOutput, PerceptronGate, PerceptronTraining, XORTwoLayer
 from .rnn import RNNForward, RNNParams
 from .training import BatchNormForward, Dropout, IterationsPerEpoch, L2WeightDecay, LossValue
 
+# In the order of seed-inventory §4 (C01..C39).
 _FAMILIES: list[type[Family]] = [
     Softmax, Activation, Swish,
     ConvOutputSize, ConvPaddingTF, Pooling, Conv2D, Conv1DShared, ConvVsDenseParams, FlattenDense,
+    PerceptronGate, PerceptronTraining, NeuronOutput, MLPForward, BackpropStep, XORTwoLayer,
+    GDQuadratic, SGDUpdate, MomentumNesterov, AdamStep, LRSchedule,
     LossValue, BatchNormForward, Dropout, IterationsPerEpoch, FeatureNormalization, OneHot,
     L2WeightDecay, InitScale, GradientFactor, MatmulShape, TF1Snippet, UpdateRatio,
     RNNParams, RNNForward, TransferHead, ReceptiveField, BootstrapCoverage, ChainRule,

@@ -192,7 +192,7 @@ class TF1Snippet(Family):
                 Mistake("computed b - a", [ans[0], b - a], "`d = a - b`."),
             ]
             fmt = "the two printed values as [c, d]"
-            model = f"c = {a} + {b} = {ans[0]} and d = {a} − {b} = {ans[1]}: **{vec(ans)}**."
+            model = f"c = {a} + {b} = {num(ans[0])} and d = {a} − {b} = {num(ans[1])}: **{vec(ans)}**."
         ask = pick(words, ["What does this TensorFlow 1.x program print?",
                            "Trace this TensorFlow 1.x snippet: what is printed?",
                            "What output does this TF1 code produce?"])

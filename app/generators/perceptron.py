@@ -27,6 +27,20 @@ def _table(w1: float, w2: float, b: float, at_zero: bool = True) -> list[int]:
     return [_fire(w1 * x1 + w2 * x2 + b, at_zero) for x1, x2 in INPUTS]
 
 
+def _lin(coefs, names, const) -> str:
+    """A readable linear form: x_1 - x_2 - 0.5 rather than 1x_1 + -1x_2 + -0.5."""
+    out = ""
+    for c, n in zip(coefs, names, strict=True):
+        if c == 0:
+            continue
+        mag = "" if abs(c) == 1 else num(abs(c))
+        sign = "-" if c < 0 else "+"
+        out += (f" {sign} " if out else ("-" if c < 0 else "")) + mag + n
+    if const:
+        out += (" - " if const < 0 else " + ") + num(abs(const)) if out else num(const)
+    return out or "0"
+
+
 def _gate_param(p: Params, options: list[str]) -> str:
     if p.has("gate") and isinstance(p.fixed["gate"], str):
         p.fixed["gate"] = p.fixed["gate"].upper()
@@ -114,7 +128,7 @@ class PerceptronTraining(Family):
     def build(self, p: Params, words) -> Instance:
         gate = _gate_param(p, ["AND", "OR", "NAND", "NOR", "XOR"])
         lr = p.choice("lr", [0.1, 0.5, 1.0]) if not p.has("lr") else p.number("lr", 0.001, 10)
-        w0 = p.vector("w0", 2, -10, 10) if p.has("w0") or p.rng.random() < 0.35 else p.set("w0", [0, 0])
+        w0 = p.vector("w0", 2, -10, 10, draw=(-1, 1)) if p.has("w0") or p.rng.random() < 0.35 else p.set("w0", [0, 0])
         b0 = p.integer("b0", -10, 10, draw=(-1, 1)) if p.has("b0") or any(w0) else p.set("b0", 0)
         if gate == "XOR":
             ask = p.choice("ask", ["first_epoch", "weights"])
@@ -186,14 +200,13 @@ class NeuronOutput(Family):
 
     def build(self, p: Params, words) -> Instance:
         act = p.choice("activation", list(ACT_TEXT))
-        n = int(p.rng.integers(2, 5))
         decimals = 0 if act in ("linear", "step", "relu") else 1
         if decimals:
-            x = p.vector("x", n, -100, 100, decimals=1, draw=(-2, 2), ints=False, max_len=6)
+            x = p.vector("x", (2, 4), -100, 100, decimals=1, draw=(-2, 2), ints=False, max_len=6)
             wv = p.vector("w", len(x), -100, 100, decimals=1, draw=(-1, 1), ints=False)
             b = p.number("b", -100, 100, decimals=1, draw=(-1, 1))
         else:
-            x = p.vector("x", n, -100, 100, draw=(-5, 6), ints=False, max_len=6)
+            x = p.vector("x", (2, 4), -100, 100, draw=(-5, 6), ints=False, max_len=6)
             wv = p.vector("w", len(x), -100, 100, draw=(-5, 6), ints=False)
             b = p.number("b", -100, 100, decimals=0, draw=(-5, 5))
         k = 1.0
@@ -258,9 +271,9 @@ class XORTwoLayer(Family):
         ob = p.number_or("output_bias", ob, -100, 100)
         w = pc.two_layer_truth_table(hw, hb, ow, ob, "XOR", fire_at_zero=True)
         ans = w["y"]
-        units = "; ".join(f"$h_{i + 1} = \\mathrm{{step}}({num(hw[i][0])}x_1 + {num(hw[i][1])}x_2 + {num(hb[i])})$"
-                          .replace("+ -", "- ") for i in range(2))
-        out = f"$y = \\mathrm{{step}}({num(ow[0])}h_1 + {num(ow[1])}h_2 + {num(ob)})$".replace("+ -", "- ")
+        units = "; ".join(f"$h_{i + 1} = \\mathrm{{step}}({_lin([hw[i][0], hw[i][1]], ['x_1', 'x_2'], hb[i])})$"
+                          for i in range(2))
+        out = f"$y = \\mathrm{{step}}({_lin(ow, ['h_1', 'h_2'], ob)})$"
         prompt = (f"A two-layer network of step units ({CONVENTION}) computes {units}; {out}. Give $y$ for the "
                   "inputs $(0,0), (0,1), (1,0), (1,1)$ in that order. Does it compute XOR?")
         h_rows = [r["hidden"] for r in w["rows"]]

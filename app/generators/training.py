@@ -247,7 +247,8 @@ class Dropout(Family):
         elif ask == "expected_dropped":
             n = p.choice("units", [100, 200, 500, 1000]) if not p.has("units") else p.integer("units", 1, 10**6)
             ans = rate * n
-            prompt = (f"The layer has {n} units. On average, how many of them are dropped in one training step?")
+            prompt = (f"{layer} is applied to a layer of {n} units (inverted dropout). On average, how many of "
+                      "those units are dropped in one training step?")
             mistakes = [Mistake("took the keep probability for the drop rate", keep * n,
                                 f"{layer} drops a fraction {num(rate)}.")]
             model = f"Each unit is dropped with probability {num(rate)}: {num(rate)} × {n} = **{num(ans)}**."

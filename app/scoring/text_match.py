@@ -90,14 +90,14 @@ def _need(m: int) -> int:
     return math.ceil(0.8 * m)
 
 
-def _content_tokens(phrasing: str) -> list[tuple[str, bool]]:
-    """Stems of a phrasing's content words, each with 'needs an exact match'."""
+def _content_tokens(phrasing: str) -> list[tuple[str, bool, str]]:
+    """(stem, needs an exact match, word) for each content word of a phrasing."""
     # Acronyms are spotted before folding, while their capitals are still there.
     raw_words = phrasing.replace("-", " ").split()
     acronyms = {fold(w.strip(".,;:()[]")) for w in raw_words if sum(c.isupper() for c in w) >= 2}
     words = tokenize(phrasing).words
     content = [w for w in words if w not in STOPWORDS] or list(words)
-    return [(stem(w), w in acronyms) for w in content]
+    return [(stem(w), w in acronyms, w) for w in content]
 
 
 @lru_cache(maxsize=512)
@@ -118,16 +118,21 @@ def compile_rubric(key: tuple[tuple[str, float, tuple[str, ...]], ...]) -> Compi
             toks = _content_tokens(text)
             if not toks:
                 continue
-            variants = [toks]
-            # "back propagation" in the rubric also matches "backpropagation" in an answer.
+            ids = tuple(vid(t, ex) for t, ex, _ in toks)
+            negs = frozenset(k for k, (_, _, w) in enumerate(toks) if w in NEGATIONS)
+            need = _need(len(ids))
+            compiled.append(Phrasing(text, ids, need, negs, bool(negs)))
+            # "back propagation" in the rubric also matches "backpropagation" in an answer: a
+            # variant with the pair joined, which only counts where the joined word appears
+            # exactly (fuzzy joins let "dropout" pass for "drop units").
             for j in range(len(toks) - 1):
-                joined = stem(toks[j][0] + toks[j + 1][0])
-                if len(joined) >= 6:
-                    variants.append(toks[:j] + [(joined, False)] + toks[j + 2 :])
-            for var in variants:
-                ids = tuple(vid(t, ex) for t, ex in var)
-                required = frozenset(k for k, (t, _) in enumerate(var) if t in NEGATIONS)
-                compiled.append(Phrasing(text, ids, _need(len(ids)), required, bool(required)))
+                a, b = toks[j][2], toks[j + 1][2]
+                if len(a + b) < 6 or a in NEGATIONS or b in NEGATIONS or not (a + b).isalpha():
+                    continue
+                var_ids = tuple(vid(t, ex) for t, ex, _ in toks[:j]) + (vid(stem(a + b), True),)
+                var_ids += tuple(vid(t, ex) for t, ex, _ in toks[j + 2 :])
+                required = frozenset({j} | {k if k < j else k - 1 for k in negs})
+                compiled.append(Phrasing(text, var_ids, max(len(required), need - 1), required, bool(negs)))
         points.append(Point(label, float(weight), tuple(compiled)))
     words = tuple(vocab)
     thresholds = np.array([_threshold(w, exact[i]) for i, w in enumerate(words)], dtype=np.float32)
