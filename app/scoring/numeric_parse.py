@@ -182,7 +182,7 @@ def _read_number(text: str, pos: int, negative: bool, sign_start: int, depth: in
 
 def _starts_number(text: str, pos: int) -> bool:
     c = text[pos] if pos < len(text) else ""
-    return c.isdigit() or (c == "." and pos + 1 < len(text) and text[pos + 1].isdigit())
+    return c.isdecimal() or (c == "." and pos + 1 < len(text) and text[pos + 1].isdecimal())
 
 
 def _scan(text: str) -> list[_Tok]:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from app.bank_schema import KeyPoint, Option
 from app.scoring import AnswerFormatError, parse_numeric, score_choice, score_free_text, score_numeric
 
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Hypothesis caches files under ./.hypothesis by default; keep the working tree clean.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "deepprep-hypothesis")
+FAST = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Text biased towards what the parser cares about: digits, signs, separators, brackets, units.
 numberish = st.text(
