@@ -192,6 +192,8 @@ class Interview(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The question the candidate last had open, so leaving and coming back resumes there.
+    current_position: Mapped[int] = mapped_column(Integer, default=1)
 
     items: Mapped[list[InterviewItem]] = relationship(
         order_by="InterviewItem.position", cascade="all, delete-orphan", back_populates="interview"

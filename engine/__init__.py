@@ -65,7 +65,14 @@ schedules
 """
 
 from .activations import ACTIVATIONS, activation, softmax
-from .conv import conv1d, conv2d, conv2d_backward, conv_output_size, conv_vs_dense_params, same_padding
+from .conv import (
+    conv1d,
+    conv2d,
+    conv2d_backward,
+    conv_output_size,
+    conv_vs_dense_params,
+    same_padding,
+)
 from .dense import dense, dense_backward, flatten, neuron
 from .errors import MAX_CHANNELS, MAX_IMAGE_SIDE, MAX_LAYERS, MAX_VECTOR, EngineError
 from .losses import (

@@ -220,7 +220,7 @@ def activation(name: str, x: Any, **kw: Any) -> Worked:
         "value": scalar_or_list(value),
         "derivative": scalar_or_list(grad),
     }
-    return worked(result, steps)
+    return worked(result, steps, "x")
 
 
 def softmax(logits: Any, temperature: float = 1.0) -> Worked:
@@ -228,6 +228,8 @@ def softmax(logits: Any, temperature: float = 1.0) -> Worked:
     z = as_array(logits, "logits", ndim=1)
     t = as_float(temperature, "temperature", low=0.0, low_open=True)
     scaled = z / t
+    if not np.isfinite(scaled).all():
+        raise EngineError("temperature", "is too small for these logits: z / T overflows")
     shift = float(scaled.max())
     shifted = scaled - shift
     e = np.exp(shifted)

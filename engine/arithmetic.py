@@ -8,62 +8,31 @@ from typing import Any
 
 import numpy as np
 
-from engine.errors import EngineError
-from engine.trace import Worked
+from .errors import MAX_VECTOR, EngineError, as_array, as_float, as_int
+from .trace import Worked, plain, step, worked
 
-MAX_ELEMENTS = 10_000
+MAX_ELEMENTS = MAX_VECTOR
 
 
 def _step(title: str, formula: str, inputs: dict, outputs: dict, note: str = "") -> dict[str, Any]:
-    return {"title": title, "formula": formula, "inputs": inputs, "outputs": outputs, "note": note}
+    return step(title, formula, inputs, outputs, note)
 
 
 def _int(name: str, value: Any, lo: int = 1, hi: int = 10**12) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        else:
-            raise EngineError(name, f"must be an integer, got {value!r}")
-    v = int(value)
-    if not lo <= v <= hi:
-        raise EngineError(name, f"must be between {lo} and {hi}, got {v}")
-    return v
+    return as_int(value, name, low=lo, high=hi)
 
 
 def _float(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise EngineError(name, f"must be a number, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise EngineError(name, "must be finite")
-    return v
+    return as_float(value, name)
 
 
 def _array(name: str, value: Any, ndim: int | None = None) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise EngineError(name, "must be numeric (a number, list or matrix)") from exc
-    if ndim is not None and arr.ndim != ndim:
-        raise EngineError(name, f"must have {ndim} dimension(s), got {arr.ndim}")
-    if arr.size == 0:
-        raise EngineError(name, "must not be empty")
-    if arr.size > MAX_ELEMENTS:
-        raise EngineError(name, f"has more than {MAX_ELEMENTS} elements")
-    if not np.all(np.isfinite(arr)):
-        raise EngineError(name, "must be finite (no NaN or inf)")
-    return arr
+    return as_array(value, name, ndim=ndim)
 
 
 def _out(x: Any) -> Any:
     """Plain JSON-ready values out of numpy."""
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    if isinstance(x, np.floating):
-        return float(x)
-    if isinstance(x, np.integer):
-        return int(x)
-    return x
+    return plain(x)
 
 
 # ------------------------------------------------------------------ initialisation, gradients
@@ -88,7 +57,7 @@ def init_scale(fan_in: int, fan_out: int, scheme: str) -> Worked:
     steps = [_step(f"{scheme.replace('_', ' ')} {kind}", formula, {"n_in": fi, "n_out": fo},
                    {kind: value},
                    "uniform on [-limit, limit]" if kind == "limit" else "normal with mean 0")]
-    return Worked({"value": value, "kind": kind, "scheme": scheme}, steps)
+    return worked({"value": value, "kind": kind, "scheme": scheme}, steps)
 
 
 ACTIVATION_MAX_SLOPE = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0, "identity": 1.0}
@@ -114,7 +83,7 @@ def gradient_factor(depth: int, activation: str, weight_scale: float) -> Worked:
         _step("Through L layers", r"(\max|f'| \cdot w)^{L}", {"per_layer": per_layer, "L": n},
               {"factor": factor}, f"the gradient {verdict} with depth"),
     ]
-    return Worked({"factor": factor, "per_layer": per_layer, "verdict": verdict}, steps)
+    return worked({"factor": factor, "per_layer": per_layer, "verdict": verdict}, steps)
 
 
 def update_ratio(weights: Any, gradient: Any, lr: float) -> Worked:
@@ -138,7 +107,7 @@ def update_ratio(weights: Any, gradient: Any, lr: float) -> Worked:
         _step("Ratio", r"\lVert \eta\, g \rVert / \lVert W \rVert", {}, {"ratio": ratio},
               f"about 1e-3 is healthy; this learning rate looks {verdict}"),
     ]
-    return Worked({"ratio": ratio, "weight_norm": wn, "update_norm": un, "verdict": verdict}, steps)
+    return worked({"ratio": ratio, "weight_norm": wn, "update_norm": un, "verdict": verdict}, steps)
 
 
 def l2_weight_decay(w: Any, grad: Any, lr: float, lam: float) -> Worked:
@@ -162,7 +131,7 @@ def l2_weight_decay(w: Any, grad: Any, lr: float, lam: float) -> Worked:
               {"eta": eta}, {"w_new": _out(new)},
               "for plain SGD this equals decoupled weight decay with factor (1 - eta*lambda)"),
     ]
-    return Worked({"w_new": _out(new), "total_gradient": _out(total),
+    return worked({"w_new": _out(new), "total_gradient": _out(total),
                    "shrink": 1 - eta * lm}, steps)
 
 
@@ -180,18 +149,18 @@ def matmul_shape(a_shape: Sequence[int], b_shape: Sequence[int]) -> Worked:
                    {"a_shape": a, "b_shape": b}, {"k1": k1, "k2": k2})]
     if k1 != k2:
         steps[0]["note"] = f"{k1} != {k2}: matmul raises a shape error"
-        return Worked({"valid": False, "shape": None, "inner": [k1, k2]}, steps)
+        return worked({"valid": False, "shape": None, "inner": [k1, k2]}, steps)
     ba, bb = a[:-2], b[:-2]
     try:
         batch = list(np.broadcast_shapes(tuple(ba), tuple(bb)))
     except ValueError:
         steps.append(_step("Batch dimensions", r"\text{broadcast}", {"a": ba, "b": bb},
                            {"error": "batch dimensions do not broadcast"}))
-        return Worked({"valid": False, "shape": None, "inner": [k1, k2]}, steps)
+        return worked({"valid": False, "shape": None, "inner": [k1, k2]}, steps)
     shape = [*batch, a[-2], b[-1]]
     steps.append(_step("Result shape", r"(\ldots, m, n)", {"m": a[-2], "n": b[-1], "batch": batch},
                        {"shape": shape}))
-    return Worked({"valid": True, "shape": shape, "inner": [k1, k2]}, steps)
+    return worked({"valid": True, "shape": shape, "inner": [k1, k2]}, steps)
 
 
 def transfer_head(feature_dim: int, num_classes: int, old_classes: int | None = None,
@@ -216,7 +185,7 @@ def transfer_head(feature_dim: int, num_classes: int, old_classes: int | None = 
         steps.append(_step("Trainable share (frozen backbone)",
                            r"\frac{dK + K}{\text{backbone} + dK + K}",
                            {"backbone": bb, "head": head}, {"total": total, "fraction": frac}))
-    return Worked(result, steps)
+    return worked(result, steps)
 
 
 def receptive_field(layers: int, kernel: int, strides: Sequence[int] | None = None) -> Worked:
@@ -237,7 +206,7 @@ def receptive_field(layers: int, kernel: int, strides: Sequence[int] | None = No
     single = rf * rf
     steps.append(_step("Weights (per channel pair)", r"n k^2 \text{ vs } r^2",
                        {"n": n, "k": k, "r": rf}, {"stacked": stacked, "single": single}))
-    return Worked({"rf": rf, "stacked_weights": stacked, "single_weights": single}, steps)
+    return worked({"rf": rf, "stacked_weights": stacked, "single_weights": single}, steps)
 
 
 # ------------------------------------------------------------------ statistics, encodings
@@ -254,7 +223,7 @@ def bootstrap_coverage(n: int) -> Worked:
         _step("Appears at least once", r"1 - (1 - 1/n)^n", {}, {"p_in": p},
               f"tends to 1 - 1/e = {1 - math.exp(-1):.4f} as n grows"),
     ]
-    return Worked({"probability": p, "missing": miss, "limit": 1 - math.exp(-1)}, steps)
+    return worked({"probability": p, "missing": miss, "limit": 1 - math.exp(-1)}, steps)
 
 
 CHAIN_GRAPHS = {
@@ -283,7 +252,7 @@ def chain_rule(x: float, y: float, z: float, graph: str = "add_mul") -> Worked:
               r"\frac{\partial q}{\partial x_i}", {},
               {"df_dx": grads[0], "df_dy": grads[1], "df_dz": grads[2]}),
     ]
-    return Worked({"f": f, "grads": list(grads), "expression": expr}, steps)
+    return worked({"f": f, "grads": list(grads), "expression": expr}, steps)
 
 
 NORMALIZATIONS = ("zscore", "minmax", "minmax_sym")
@@ -327,7 +296,7 @@ def feature_normalization(train: Any, test: Any = None, method: str = "zscore",
                            {"min": lo, "max": hi}))
         steps.append(_step("Rescale", formula, {}, {"train": _out(tr), "test": _out(te)}))
         stats = {"min": lo, "max": hi}
-    return Worked({**stats, "train": _out(tr), "test": _out(te), "method": method}, steps)
+    return worked({**stats, "train": _out(tr), "test": _out(te), "method": method}, steps)
 
 
 def one_hot(label: int, num_classes: int) -> Worked:
@@ -338,7 +307,7 @@ def one_hot(label: int, num_classes: int) -> Worked:
     v[y] = 1
     steps = [_step("One-hot", r"e_y \in \{0, 1\}^K", {"label": y, "K": k}, {"one_hot": v},
                    "a 1 at the (0-based) index of the class, 0 elsewhere")]
-    return Worked({"one_hot": v}, steps)
+    return worked({"one_hot": v}, steps)
 
 
 def argmax_class(probs: Any) -> Worked:
@@ -347,7 +316,7 @@ def argmax_class(probs: Any) -> Worked:
     k = int(np.argmax(p))
     steps = [_step("Decode", r"\hat{y} = \arg\max_k p_k", {"probs": _out(p)},
                    {"class": k, "max": float(p[k])}, "ties go to the first index")]
-    return Worked({"class": k}, steps)
+    return worked({"class": k}, steps)
 
 
 # ------------------------------------------------------------------ TensorFlow 1 snippets (emulated)
@@ -363,7 +332,7 @@ def tf1_constant_op(a: float, b: float, op: str) -> Worked:
     out = fn(np.array([av]), np.array([bv]))
     steps = [_step("Run the graph", f"[a] {sym} [b]", {"a": av, "b": bv}, {"output": _out(out)},
                    "the constants are 1-element tensors, so the result prints as a 1-element array")]
-    return Worked({"output": _out(out)}, steps)
+    return worked({"output": _out(out)}, steps)
 
 
 def tf1_counter(start: int, updates: int, increment: int = 1) -> Worked:
@@ -376,7 +345,7 @@ def tf1_counter(start: int, updates: int, increment: int = 1) -> Worked:
     for i in range(1, n + 1):
         steps.append(_step(f"Update {i}", r"\text{state} \leftarrow \text{state} + \Delta",
                            {"delta": inc}, {"printed": values[i]}))
-    return Worked({"printed": values}, steps)
+    return worked({"printed": values}, steps)
 
 
 def tf1_placeholder(multiplier: float, fed: float) -> Worked:
@@ -385,4 +354,4 @@ def tf1_placeholder(multiplier: float, fed: float) -> Worked:
     out = float(np.float32(f) * np.float32(m))
     steps = [_step("Feed and run", r"x \cdot m", {"x": f, "m": m}, {"output": out},
                    "the placeholder gets its value only at run time, through feed_dict")]
-    return Worked({"output": out}, steps)
+    return worked({"output": out}, steps)

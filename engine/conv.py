@@ -19,6 +19,7 @@ from .trace import Worked, step, worked
 
 MAX_SIZE = 100_000  # output-size arithmetic is not limited to renderable images
 SHOW_LIMIT = 1024  # arrays larger than this appear in traces by shape only
+MAX_MACS = 20_000_000  # about 50 ms of NumPy work: enough for any question, refuses a denial of service
 
 
 def _show(arr: np.ndarray) -> Any:
@@ -162,6 +163,9 @@ def _geometry(x3, k4, stride, padding):
         raise EngineError("kernel", f"{kh}x{kw} kernel is larger than the padded {h + pt + pb}x{w + pl + pr} input")
     ho = (h + pt + pb - kh) // sh + 1
     wo = (w + pl + pr - kw) // sw + 1
+    macs = ho * wo * k4.shape[0] * k4.shape[1] * kh * kw
+    if macs > MAX_MACS:
+        raise EngineError("kernel", f"needs {macs:,} multiply-adds, more than the limit of {MAX_MACS:,}")
     return (sh, sw), ((pt, pb), (pl, pr)), (ho, wo)
 
 
@@ -287,6 +291,8 @@ def conv1d(x: Any, kernel: Any, bias: Any = None, stride: int = 1, padding: int 
     b = 0.0 if bias is None else float(as_array(bias, "bias", ndim=0))
     xp = np.pad(xa, p)
     n_out = span // s + 1
+    if n_out * k > MAX_MACS:
+        raise EngineError("kernel", f"needs {n_out * k:,} multiply-adds, more than the limit of {MAX_MACS:,}")
     win = sliding_window_view(xp, k)[::s][:n_out]
     out = win @ ka + b
     dense = xa.size * n_out

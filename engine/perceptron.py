@@ -8,6 +8,7 @@ with a bias like -1.5 never hit z = 0 exactly, so they agree).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ GATES: dict[str, tuple[int, int, int, int]] = {
     "XNOR": (1, 0, 0, 1),
 }
 MAX_EPOCHS = 1000
+MAX_PRESENTATIONS = 10_000  # rows x epochs: every presentation is kept in the trace
 
 
 def _fire(z: float, fire_at_zero: bool) -> int:
@@ -116,6 +118,9 @@ def train_perceptron(
         raise EngineError("weights", f"has {w.size} value(s) for {xs.shape[1]} input(s)")
     b = as_float(bias, "bias")
     epochs = as_int(max_epochs, "max_epochs", low=1, high=MAX_EPOCHS)
+    if epochs * xs.shape[0] > MAX_PRESENTATIONS:
+        raise EngineError("max_epochs", f"{epochs} epochs of {xs.shape[0]} examples exceed the limit of "
+                                        f"{MAX_PRESENTATIONS} traced presentations")
     # plain Python floats in the loop: tiny NumPy arrays would cost more than the arithmetic
     rows_x = xs.tolist()
     rows_d = ds.tolist()
@@ -162,6 +167,8 @@ def train_perceptron(
                           "training cycles and will never converge.")
         seen.setdefault(key, epoch)
     w = w_list
+    if not all(math.isfinite(v) for v in [*w, b]):
+        raise EngineError("lr", "the weights overflow float64; use smaller inputs or learning rate")
     converged = converged_epoch is not None
     if converged:
         verdict = f"Converged: epoch {converged_epoch} had no errors."

@@ -6,22 +6,18 @@ from typing import Any
 
 import numpy as np
 
-from engine.errors import EngineError
-from engine.trace import Worked
+from .errors import EngineError, as_array, as_choice, as_int
+from .trace import Worked, step, worked
 
 CELL_GATES = {"simple": 1, "lstm": 4, "gru": 3}
 
 
 def _step(title: str, formula: str, inputs: dict, outputs: dict, note: str = "") -> dict[str, Any]:
-    return {"title": title, "formula": formula, "inputs": inputs, "outputs": outputs, "note": note}
+    return step(title, formula, inputs, outputs, note)
 
 
 def _pos_int(name: str, v: Any, hi: int = 100_000) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-        raise EngineError(name, f"must be an integer, got {v!r}")
-    if not 1 <= int(v) <= hi:
-        raise EngineError(name, f"must be between 1 and {hi}, got {v}")
-    return int(v)
+    return as_int(v, name, low=1, high=hi)
 
 
 def rnn_params(input_dim: int, hidden: int, cell: str = "simple", reset_after: bool = False) -> Worked:
@@ -31,8 +27,9 @@ def rnn_params(input_dim: int, hidden: int, cell: str = "simple", reset_after: b
     """
     m = _pos_int("input_dim", input_dim)
     n = _pos_int("hidden", hidden)
-    if cell not in CELL_GATES:
-        raise EngineError("cell", f"must be one of {list(CELL_GATES)}, got {cell!r}")
+    cell = as_choice(cell, "cell", CELL_GATES)
+    if not isinstance(reset_after, bool):
+        raise EngineError("reset_after", "must be true or false")
     g = CELL_GATES[cell]
     biases = 2 if (cell == "gru" and reset_after) else 1
     per_block = n * (n + m + biases)
@@ -46,21 +43,16 @@ def rnn_params(input_dim: int, hidden: int, cell: str = "simple", reset_after: b
               {"simple": "one tanh block", "lstm": "input, forget, cell and output gates",
                "gru": "update, reset and candidate"}[cell]),
     ]
-    return Worked({"params": total, "per_block": per_block, "blocks": g}, steps)
+    return worked({"params": total, "per_block": per_block, "blocks": g}, steps)
 
 
 def _mat(name: str, v: Any, shape: tuple[int, ...]) -> np.ndarray:
-    try:
-        a = np.asarray(v, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise EngineError(name, "must be numeric") from exc
+    a = as_array(v, name)
     if a.shape != shape:
         if a.size == int(np.prod(shape)):
             a = a.reshape(shape)
         else:
             raise EngineError(name, f"must have shape {shape}, got {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise EngineError(name, "must be finite")
     return a
 
 
@@ -70,16 +62,11 @@ def rnn_forward(xs: Any, W: Any, U: Any, b: Any = 0.0, h0: Any = 0.0,
 
     xs has T rows (scalars for a 1-d input); W is n x m, U is n x n, b and h0 have n entries.
     """
-    try:
-        X = np.asarray(xs, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise EngineError("xs", "must be numeric") from exc
+    X = as_array(xs, "xs", ndim=(1, 2))
     if X.ndim == 1:
         X = X[:, None]
-    if X.ndim != 2 or X.shape[0] < 1 or X.shape[0] > 100:
+    if X.shape[0] > 100:
         raise EngineError("xs", "must be a sequence of 1 to 100 inputs")
-    if not np.all(np.isfinite(X)):
-        raise EngineError("xs", "must be finite")
     T, m = X.shape
     wd = np.ndim(W)
     if wd == 0:
@@ -109,4 +96,4 @@ def rnn_forward(xs: Any, W: Any, U: Any, b: Any = 0.0, h0: Any = 0.0,
                            {"x_t": float(X[t][0]) if m == 1 else X[t].tolist()},
                            {"z_t": zs[-1], "h_t": hs[-1]},
                            "the same W, U and b are reused at every step"))
-    return Worked({"hs": hs, "zs": zs, "h_last": hs[-1]}, steps)
+    return worked({"hs": hs, "zs": zs, "h_last": hs[-1]}, steps)

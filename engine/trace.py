@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from .errors import EngineError
 
 _ATOMS = (float, int, str, bool, type(None))
 
@@ -69,6 +71,24 @@ class Worked:
         return self.result[key]
 
 
-def worked(result: dict[str, Any], steps: list[dict[str, Any]]) -> Worked:
-    """Build a ``Worked`` whose result has been converted to plain Python."""
+def _finite(value: Any) -> bool:
+    kind = type(value)
+    if kind is float:
+        return math.isfinite(value)
+    if kind is np.ndarray:
+        return value.dtype.kind not in "fc" or bool(np.isfinite(value).all())
+    if kind is dict:
+        return all(_finite(v) for v in value.values())
+    if kind is list or kind is tuple:
+        return all(_finite(v) for v in value)
+    if isinstance(value, np.floating):
+        return bool(np.isfinite(value))
+    return True
+
+
+def worked(result: dict[str, Any], steps: list[dict[str, Any]], param: str = "input") -> Worked:
+    """Build a ``Worked`` with a plain-Python result, refusing one that overflowed to inf/NaN."""
+    if not _finite(result):
+        # finite inputs can still overflow float64 (e.g. 1e308 * 10); never hand out inf or NaN
+        raise EngineError(param, "values are too large: the result overflows float64")
     return Worked(plain(result), steps)

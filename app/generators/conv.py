@@ -9,7 +9,20 @@ import numpy as np
 from engine import arithmetic, conv, pooling
 from engine.dense import flatten
 
-from .base import DP3, EXACT, Family, Instance, Mistake, Params, intc, mat, pick, tex_matrix, tex_vec, vec
+from .base import (
+    DP3,
+    EXACT,
+    Family,
+    Instance,
+    Mistake,
+    Params,
+    intc,
+    mat,
+    pick,
+    tex_matrix,
+    tex_vec,
+    vec,
+)
 
 KERNELS = [1, 3, 5, 7, 11]
 
@@ -258,8 +271,8 @@ class Conv2D(Family):
             return [[float((a[r:r + kh, c:c + kw] * kk).sum() + b) for c in range(a.shape[1] - kw + 1)]
                     for r in range(a.shape[0] - kh + 1)]
         desc = f"the {kname} kernel" if kname in NAMED_KERNELS else "the kernel"
-        prompt = (f"Compute the feature map of a 2-D convolution layer (cross-correlation, as in PyTorch and "
-                  f"TensorFlow: the kernel is **not** flipped), stride 1, no padding"
+        prompt = ("Compute the feature map of a 2-D convolution layer (cross-correlation, as in PyTorch and "
+                  "TensorFlow: the kernel is **not** flipped), stride 1, no padding"
                   + (f", bias $b = {bias}$" if bias else ", no bias") + f", for the input\n\n"
                   f"$$X = {tex_matrix(x)}$$\n\nand {desc}\n\n$$K = {tex_matrix(kern)}$$")
         mistakes = [

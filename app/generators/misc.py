@@ -9,7 +9,20 @@ import numpy as np
 from engine import arithmetic
 
 from .base import (
-    DP3, DP4, EXACT, SIG4, Family, Instance, Mistake, Params, intc, num, pick, sig, tex_vec, vec,
+    DP3,
+    DP4,
+    EXACT,
+    SIG4,
+    Family,
+    Instance,
+    Mistake,
+    Params,
+    intc,
+    num,
+    pick,
+    sig,
+    tex_vec,
+    vec,
 )
 
 # ------------------------------------------------------------------ C31 matmul shapes
@@ -28,7 +41,8 @@ class MatmulShape(Family):
 
     def build(self, p: Params, words) -> Instance:
         variant = p.choice("variant", ["shape", "clash"], weights=[0.65, 0.35])
-        transpose_b = p.flag("transpose_b", 0.25)
+        shapes_fixed = p.has("a_shape") or p.has("b_shape")
+        transpose_b = p.flag("transpose_b", 0.0 if shapes_fixed else 0.25)
         m, k, n = (int(v) for v in p.rng.integers(1, 7, size=3))
         batch = [int(p.rng.integers(2, 9))] if p.rng.random() < 0.3 else []
         if variant == "shape":

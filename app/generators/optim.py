@@ -137,7 +137,9 @@ class MomentumNesterov(Family):
                  "$v \\leftarrow \\mu v - \\eta f'(x + \\mu v),\\ x \\leftarrow x + v$")
         prompt = (f"Minimise $f(x) = {fx}$ from $x_0 = {num(x0)}$, $v_0 = 0$ with {rules}, $\\eta = {num(lr)}$, "
                   f"$\\mu = {num(mu)}$. ")
-        g = (lambda x: 2 * a * (x - c))
+
+        def g(x):
+            return 2 * a * (x - c)
 
         def run(kind, mu_=mu, look=False, sign=1.0):
             x, v = float(x0), 0.0

@@ -259,7 +259,17 @@ class XORTwoLayer(Family):
         net = p.choice("net", list(XOR_NETS))
         hw, hb, ow, ob = XOR_NETS[net]
         broken = p.flag("broken", 0.35)
-        hb = list(hb)
+        hw, hb, ow = [list(r) for r in hw], list(hb), list(ow)
+        if not p.has("hidden_weights"):
+            # positive rescaling of a unit does not change a step unit's output: vary the numbers
+            for i in range(2):
+                k = int(p.rng.integers(1, 4))
+                hw[i] = [k * v for v in hw[i]]
+                hb[i] *= k
+            if p.rng.random() < 0.5:
+                hw, hb, ow = hw[::-1], hb[::-1], ow[::-1]
+            k = int(p.rng.integers(1, 3))
+            ow, ob = [k * v for v in ow], ob * k
         if broken and not p.has("hidden_bias") and not p.has("output_bias"):
             if p.rng.random() < 0.5:
                 hb[int(p.rng.integers(2))] += float(p.rng.choice([-1, 1]))

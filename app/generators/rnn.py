@@ -100,7 +100,7 @@ class RNNForward(Family):
             sw.append(h)
         mistakes[-1] = Mistake("swapped W and U", sw if ask == "all" else sw[-1],
                                "W multiplies the input, U the previous state.")
-        lines = "; ".join(f"$h_{t + 1} = \\tanh({num(z)}) = {num(hv)}$" for t, (z, hv) in enumerate(zip(w["zs"], hs)))
+        lines = "; ".join(f"$h_{t + 1} = \\tanh({num(z)}) = {num(hv)}$" for t, (z, hv) in enumerate(zip(w["zs"], hs, strict=True)))
         model = f"{lines}. The same W, U, b are reused at every step. Answer **{vec(ans) if ask == 'all' else num(ans)}**."
         fmt = "a vector like [0.4621, 0.3537]" if ask == "all" else "a number"
         return Instance(prompt, ans, *DP4, fmt, model, w.steps, [m for m in mistakes if m])

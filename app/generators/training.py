@@ -9,7 +9,20 @@ import numpy as np
 from engine import arithmetic, losses, regularization, schedules
 
 from .base import (
-    DP3, DP4, EXACT, Family, Instance, Mistake, Params, intc, mat, num, pick, tex_matrix, tex_vec, vec,
+    DP3,
+    DP4,
+    EXACT,
+    Family,
+    Instance,
+    Mistake,
+    Params,
+    intc,
+    mat,
+    num,
+    pick,
+    tex_matrix,
+    tex_vec,
+    vec,
 )
 
 # ------------------------------------------------------------------ C22 loss values
@@ -79,7 +92,7 @@ class LossValue(Family):
             ]
             intro = f"$-\\ln p_{{{label}}} = -\\ln {num(pt, 3)}$"
         else:
-            z = p.vector("logits", (3, 5), -50, 50, draw=(-2, 4))
+            z = p.vector("logits", (3, 5), -50, 50, draw=(-2, 4), ints=False)
             label = p.integer("label", 0, len(z) - 1)
             w = losses.categorical_cross_entropy_with_logits(label, z)
             za = np.asarray(z, float)
@@ -151,7 +164,7 @@ class BatchNormForward(Family):
         g, b = np.asarray(gamma), np.asarray(beta)
         xs = tex_matrix(x) if d > 1 else tex_vec([r[0] for r in x])
         feat = "feature" if d == 1 else f"each of the {d} features (columns)"
-        prompt = (f"A batch-norm layer in training mode receives the mini-batch "
+        prompt = ("A batch-norm layer in training mode receives the mini-batch "
                   + (f"$X = {xs}$ ({m} examples × {d} features)" if d > 1 else f"$x = {xs}$ ({m} examples, one feature)")
                   + f" with $\\gamma = {tex_vec(gamma)}$, $\\beta = {tex_vec(beta)}$ and $\\epsilon = 10^{{-5}}$. ")
         if ask == "output":

@@ -7,8 +7,12 @@ from fastapi import FastAPI
 
 def include_routes(app: FastAPI) -> None:
     """Attach every area's router to the app."""
-    from app.routes import api, practice, progress
+    from app.routes import api, engine, practice, progress
+    from app.routes import auth as auth_routes
 
     app.include_router(practice.router)
     app.include_router(progress.router)
     app.include_router(api.router)
+    app.include_router(engine.api)
+    app.include_router(engine.pages)
+    auth_routes.install(app)

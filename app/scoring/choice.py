@@ -32,7 +32,9 @@ def _check_selection(selected: Sequence[int], n: int, multiple: bool) -> list[in
         if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
             raise AnswerFormatError(f"{s!r} is not an option number")
         if not 0 <= int(s) < n:
-            raise AnswerFormatError(f"there is no option {int(s)}; options are numbered 0 to {n - 1}")
+            raise AnswerFormatError(
+                f"there is no option {int(s)}; options are numbered 0 to {n - 1}"
+            )
         if int(s) not in picks:
             picks.append(int(s))
     if not picks:
@@ -58,7 +60,9 @@ def score_choice(selected: Sequence[int], *, options: Sequence[Any], multiple: b
     missed_texts = [str(_field(options[i], "text", "")) for i in missed]
     if correct:
         why = " ".join(
-            str(_field(options[i], "why", "")).strip() for i in hits if str(_field(options[i], "why", "")).strip()
+            str(_field(options[i], "why", "")).strip()
+            for i in hits
+            if str(_field(options[i], "why", "")).strip()
         )
         head = "Correct." if not multiple else f"Correct: you found all {len(right)} right options."
         return Score(1.0, True, Feedback(covered_texts, [], f"{head} {why}".strip()))

@@ -20,7 +20,9 @@ def score_free_text(answer: str, *, rubric: Sequence[Any], prompt: str = "") -> 
     compiled = compile_rubric(rubric_key(rubric))
     total = compiled.total_weight
     if not isinstance(answer, str) or total <= 0:
-        return Score(0.0, False, Feedback([], [p.label for p in compiled.points], "No answer to score."))
+        return Score(
+            0.0, False, Feedback([], [p.label for p in compiled.points], "No answer to score.")
+        )
     # The route refuses longer answers; cutting here keeps the scorer's cost bounded regardless.
     results = match_rubric(answer[:MAX_ANSWER_CHARS], compiled, prompt=prompt or "")
     covered = [r.label for r in results if r.found]

@@ -34,7 +34,9 @@ def expected_array(expected: Any) -> np.ndarray:
     try:
         arr = np.asarray(expected, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"the expected value {expected!r} is not a number, list or matrix") from exc
+        raise ValueError(
+            f"the expected value {expected!r} is not a number, list or matrix"
+        ) from exc
     if arr.ndim > 2 or arr.size == 0:
         raise ValueError(f"the expected value {expected!r} must be a number, a list or a matrix")
     if not np.all(np.isfinite(arr)):
@@ -64,10 +66,14 @@ def _squeezed(shape: tuple[int, ...]) -> tuple[int, ...]:
 def _round_sig(x: np.ndarray, n: int) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         mag = np.where(x == 0, 0, np.floor(np.log10(np.abs(x))))
-    return np.array([round(float(v), int(n - 1 - m)) for v, m in zip(x.ravel(), mag.ravel(), strict=True)]).reshape(x.shape)
+    return np.array(
+        [round(float(v), int(n - 1 - m)) for v, m in zip(x.ravel(), mag.ravel(), strict=True)]
+    ).reshape(x.shape)
 
 
-def _matches(a: np.ndarray, e: np.ndarray, atol: float, rtol: float, sig_figs: int | None) -> np.ndarray:
+def _matches(
+    a: np.ndarray, e: np.ndarray, atol: float, rtol: float, sig_figs: int | None
+) -> np.ndarray:
     if sig_figs is None:
         return np.isclose(a, e, atol=atol, rtol=rtol)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -133,12 +139,20 @@ def score_numeric(
         given = texts[0].strip()
         exp = fmt_number(e0) if sig_figs is None else f"{e0:.{sig_figs}g}"
         if k:
-            message = f"Correct: {given} is {tol} of {exp}." if sig_figs is None else f"Correct: {given} is {exp} {tol}."
+            message = (
+                f"Correct: {given} is {tol} of {exp}."
+                if sig_figs is None
+                else f"Correct: {given} is {exp} {tol}."
+            )
         else:
             message = f"Not quite: you gave {given}, expected {exp} ({tol})."
         return Score(float(value), bool(k), Feedback([], [], message))
     if k == n:
-        return Score(1.0, True, Feedback([], [], f"Correct: all {n} values match the expected values ({tol})."))
+        return Score(
+            1.0,
+            True,
+            Feedback([], [], f"Correct: all {n} values match the expected values ({tol})."),
+        )
     wrong = [tuple(int(i) for i in idx) for idx in np.argwhere(~ok)]
     parts = [
         f"{_position(idx, e.ndim)} differs: you gave {texts[int(np.ravel_multi_index(idx, e.shape))].strip()}, "

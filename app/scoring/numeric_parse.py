@@ -37,17 +37,37 @@ import numpy as np
 from app.scoring.types import MAX_ANSWER_CHARS, AnswerFormatError
 
 MAX_VALUES = 10_000
+_MAX_DEPTH = 8  # deeper nesting is refused before anything recurses over it
 
 # Characters folded to one spelling before scanning.
 _CHAR_MAP = str.maketrans(
     {
-        "\u2212": "-", "\u2012": "-", "\u2013": "-", "\ufe63": "-", "\uff0d": "-",
-        "\u2715": "×", "\u2716": "×", "\u2a2f": "×",
-        "\uff0c": ",", "\uff1b": ";", "\uff05": "%", "\ufe6a": "%",
-        "\u2248": "≈", "\u223c": "≈", "\u2243": "≈", "\u2245": "≈", "~": "≈",
-        "\u2192": "→", "\u27f6": "→", "\u21d2": "→",
-        "\u00f7": "/", "\u2044": "/", "\u2215": "/",
-        "\r": "\n", "\u2028": "\n", "\u2029": "\n",
+        "\u2212": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\ufe63": "-",
+        "\uff0d": "-",
+        "\u2715": "×",
+        "\u2716": "×",
+        "\u2a2f": "×",
+        "\uff0c": ",",
+        "\uff1b": ";",
+        "\uff05": "%",
+        "\ufe6a": "%",
+        "\u2248": "≈",
+        "\u223c": "≈",
+        "\u2243": "≈",
+        "\u2245": "≈",
+        "~": "≈",
+        "\u2192": "→",
+        "\u27f6": "→",
+        "\u21d2": "→",
+        "\u00f7": "/",
+        "\u2044": "/",
+        "\u2215": "/",
+        "\r": "\n",
+        "\u2028": "\n",
+        "\u2029": "\n",
     }
 )
 _LATEX = [
@@ -67,7 +87,9 @@ _CORE_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?!\d|,\d)(?:\.\d+)?(?:[eE][-+]
 _CORE = re.compile(r"(?:\d+(?:_\d+)*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 _SUP = r"[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+"
 _EXPONENT = r"\(?" + _S + r"([-+]?\d+(?:\.\d+)?)" + _S + r"\)?"
-_SCI = re.compile(_S + r"[x×X*·]" + _S + r"10(?:" + _S + r"(?:\^|\*\*)" + _S + _EXPONENT + r"|(" + _SUP + r"))")
+_SCI = re.compile(
+    _S + r"[x×X*·]" + _S + r"10(?:" + _S + r"(?:\^|\*\*)" + _S + _EXPONENT + r"|(" + _SUP + r"))"
+)
 _POW = re.compile(r"(?:" + _S + r"(?:\^|\*\*)" + _S + _EXPONENT + r"|(" + _SUP + r"))")
 _FRAC = re.compile(_S + r"/" + _S + r"(" + _PLAIN + r")")
 _PCT = re.compile(_S + r"%")
@@ -126,7 +148,11 @@ def _prepare(text: str) -> str:
 
 
 def _exponent(match: re.Match, plain: int, sup: int) -> float:
-    raw = match.group(plain) if match.group(plain) is not None else match.group(sup).translate(_SUPERSCRIPT)
+    raw = (
+        match.group(plain)
+        if match.group(plain) is not None
+        else match.group(sup).translate(_SUPERSCRIPT)
+    )
     return float(raw)
 
 
@@ -272,12 +298,16 @@ def _nest(toks: list[_Tok], text: str) -> list:
     items: list = []
     for t in toks:
         if t.kind == "open":
+            if len(stack) >= _MAX_DEPTH:
+                raise AnswerFormatError(f"the brackets in {_quote(text)} are nested too deeply")
             stack.append((t, items))
             items = []
         elif t.kind == "close":
             if not stack:
                 if has_open:
-                    raise AnswerFormatError(f"the '{t.text}' in {_quote(text)} has no opening bracket")
+                    raise AnswerFormatError(
+                        f"the '{t.text}' in {_quote(text)} has no opening bracket"
+                    )
                 continue  # a stray ')' as in "a) 10" is harmless when there are no brackets
             opener, outer = stack.pop()
             outer.append(_Group(opener, items, t))
@@ -361,8 +391,10 @@ def _check_gap(gap: list[_Tok], left: _Tok, right: _Tok, text: str) -> None:
             f"{_quote(text[left.start : right.end])} looks like a calculation; write only the result"
         )
     words = [t for t in gap if t.kind == "word"]
-    if len(words) == 1 and words[0].text.lower() in _TIMES_WORDS and all(
-        t.kind in ("word", "comma", "punct") for t in gap
+    if (
+        len(words) == 1
+        and words[0].text.lower() in _TIMES_WORDS
+        and all(t.kind in ("word", "comma", "punct") for t in gap)
     ):
         return
     if not words and all(t.kind in ("comma", "times", "punct", "colon") for t in gap):

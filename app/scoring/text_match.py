@@ -6,7 +6,7 @@ appear close together in the answer:
 - each phrasing word matches an answer word by rapidfuzz ``ratio`` on stems, with a threshold
   by length: words of up to 3 characters, numbers and acronyms written in capitals in the
   rubric ("GPU", "MSE", "LSTM") need an exact match; 4-letter words allow one inserted letter
-  (88); longer words allow about one typo (80);
+  (ratio 88); longer words allow about one typo (80 for 5 letters, 83 from 6);
 - a word split or joined differently also matches ("back propagation" / "backpropagation");
 - the matched words may come in any order within a window of 2m + 2 answer words, where m is
   the phrasing's number of content words; all of them are needed for m <= 2, one may be
@@ -23,6 +23,7 @@ appear close together in the answer:
 from __future__ import annotations
 
 import math
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,8 +34,17 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
-from app.scoring.text_normalize import NEGATIONS, STOPWORDS, Tokens, fold, negation_positions, stem, tokenize
+from app.scoring.text_normalize import (
+    NEGATIONS,
+    STOPWORDS,
+    Tokens,
+    fold,
+    negation_positions,
+    stem,
+    tokenize,
+)
 
+_RAW_WORD = re.compile(r"[^\W_]+")
 NEGATION_WINDOW = 4  # words before a match that a negation may stand at
 COPY_RUN = 4  # shared word run with the prompt that counts as copied
 GIVEN_AWAY_RUN = 3  # the same, for phrasings that the prompt itself contains
@@ -44,8 +54,10 @@ def _threshold(token: str, exact: bool) -> float:
     if exact or len(token) <= 3 or not token.isalpha():
         return 100.0
     if len(token) == 4:
-        return 88.0
-    return 80.0
+        return 88.0  # one inserted letter ("bias"/"biass"), not a changed one ("loss"/"less")
+    if len(token) == 5:
+        return 80.0  # one changed letter ("separ"/"seper")
+    return 83.0  # one changed or swapped letter, but not "line" for "linear"
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,7 @@ class CompiledRubric:
     vocab: tuple[str, ...]
     thresholds: np.ndarray
     index: dict[str, int]
+    join_heads: frozenset[str]  # first words of pairs that may join into a rubric word
 
     @property
     def total_weight(self) -> float:
@@ -92,9 +105,12 @@ def _need(m: int) -> int:
 
 def _content_tokens(phrasing: str) -> list[tuple[str, bool, str]]:
     """(stem, needs an exact match, word) for each content word of a phrasing."""
-    # Acronyms are spotted before folding, while their capitals are still there.
-    raw_words = phrasing.replace("-", " ").split()
-    acronyms = {fold(w.strip(".,;:()[]")) for w in raw_words if sum(c.isupper() for c in w) >= 2}
+    # Acronyms ("GPU", "GPUs", "L2") are spotted before folding, while the capitals are there.
+    acronyms = {
+        fold(w)
+        for w in _RAW_WORD.findall(phrasing)
+        if len(w) >= 2 and (w.isupper() or (w.endswith("s") and w[:-1].isupper()))
+    }
     words = tokenize(phrasing).words
     content = [w for w in words if w not in STOPWORDS] or list(words)
     return [(stem(w), w in acronyms, w) for w in content]
@@ -132,11 +148,15 @@ def compile_rubric(key: tuple[tuple[str, float, tuple[str, ...]], ...]) -> Compi
                 var_ids = tuple(vid(t, ex) for t, ex, _ in toks[:j]) + (vid(stem(a + b), True),)
                 var_ids += tuple(vid(t, ex) for t, ex, _ in toks[j + 2 :])
                 required = frozenset({j} | {k if k < j else k - 1 for k in negs})
-                compiled.append(Phrasing(text, var_ids, max(len(required), need - 1), required, bool(negs)))
+                compiled.append(
+                    Phrasing(text, var_ids, max(len(required), need - 1), required, bool(negs))
+                )
         points.append(Point(label, float(weight), tuple(compiled)))
     words = tuple(vocab)
     thresholds = np.array([_threshold(w, exact[i]) for i, w in enumerate(words)], dtype=np.float32)
-    return CompiledRubric(tuple(points), words, thresholds, dict(vocab))
+    # Any prefix of a long rubric word may be the first half of a split word in an answer.
+    heads = frozenset(w[:k] for w in words if len(w) >= 6 for k in range(2, len(w) - 1))
+    return CompiledRubric(tuple(points), words, thresholds, dict(vocab), heads)
 
 
 def _get(item: Any, name: str, default: Any = None) -> Any:
@@ -148,12 +168,18 @@ def _get(item: Any, name: str, default: Any = None) -> Any:
 def rubric_key(rubric: Sequence[Any]) -> tuple[tuple[str, float, tuple[str, ...]], ...]:
     """A hashable form of a rubric of KeyPoint models or dicts, for the compile cache."""
     return tuple(
-        (str(_get(kp, "point", "")), float(_get(kp, "weight", 1.0) or 1.0), tuple(str(p) for p in _get(kp, "phrasings", ()) or ()))
+        (
+            str(_get(kp, "point", "")),
+            float(_get(kp, "weight", 1.0) or 1.0),
+            tuple(str(p) for p in _get(kp, "phrasings", ()) or ()),
+        )
         for kp in rubric
     )
 
 
-def _shared_runs(answer: tuple[str, ...], prompt_grams: frozenset[tuple[str, ...]], n: int) -> np.ndarray:
+def _shared_runs(
+    answer: tuple[str, ...], prompt_grams: frozenset[tuple[str, ...]], n: int
+) -> np.ndarray:
     """Mask of answer words inside a run of n or more words that also occurs in the prompt."""
     mask = np.zeros(len(answer), dtype=bool)
     for i in range(len(answer) - n + 1):
@@ -166,53 +192,77 @@ def _shared_runs(answer: tuple[str, ...], prompt_grams: frozenset[tuple[str, ...
 def _prompt_info(prompt: str) -> tuple[Tokens, frozenset, frozenset]:
     toks = tokenize(prompt)
     s = toks.stems
-    grams = {n: frozenset(tuple(s[i : i + n]) for i in range(len(s) - n + 1)) for n in (COPY_RUN, GIVEN_AWAY_RUN)}
+    grams = {
+        n: frozenset(tuple(s[i : i + n]) for i in range(len(s) - n + 1))
+        for n in (COPY_RUN, GIVEN_AWAY_RUN)
+    }
     return toks, grams[COPY_RUN], grams[GIVEN_AWAY_RUN]
 
 
-class _Answer:
-    """Where each rubric word occurs in one text; positions computed lazily per word."""
+class _Matches:
+    """Which answer words each rubric word matches: one fuzzy comparison per distinct word."""
 
-    def __init__(self, toks: Tokens, rubric: CompiledRubric, usable: np.ndarray) -> None:
+    def __init__(self, toks: Tokens, rubric: CompiledRubric) -> None:
         self.toks = toks
-        self.rubric = rubric
-        stems = toks.stems
-        keep = [i for i in range(len(stems)) if usable[i]]
-        uniq = sorted({stems[i] for i in keep})
-        self._where: dict[str, list[int]] = {}
-        for i in keep:
-            self._where.setdefault(stems[i], []).append(i)
-        if uniq and rubric.vocab:
-            sim = cdist(rubric.vocab, uniq, scorer=fuzz.ratio, dtype=np.float32, workers=1)
-            self._hits = sim >= rubric.thresholds[:, None]
+        uniq, inverse = np.unique(np.array(toks.stems, dtype=object), return_inverse=True)
+        self.stem_ids = inverse.reshape(-1)
+        self.n_uniq = len(uniq)
+        if len(uniq) and rubric.vocab:
+            sim = cdist(rubric.vocab, list(uniq), scorer=fuzz.ratio, dtype=np.float32, workers=1)
+            self.hits = sim >= rubric.thresholds[:, None]
         else:
-            self._hits = np.zeros((len(rubric.vocab), 0), dtype=bool)
-        self._uniq = uniq
+            self.hits = np.zeros((len(rubric.vocab), len(uniq)), dtype=bool)
         # Joined neighbours: "back propagation" in an answer matches "backpropagation".
-        self._joined: dict[int, list[tuple[int, int]]] = {}
+        self.joined: dict[int, list[tuple[int, int]]] = {}
         words = toks.words
+        heads = rubric.join_heads
         for i in range(len(words) - 1):
-            if usable[i] and usable[i + 1]:
+            if words[i] in heads:
                 v = rubric.index.get(stem(words[i] + words[i + 1]))
                 if v is not None:
-                    self._joined.setdefault(v, []).append((i, i + 1))
-        self.present = self._hits.any(axis=1)
-        for v in self._joined:
-            self.present[v] = True
+                    self.joined.setdefault(v, []).append((i, i + 1))
+
+    def view(self, usable: np.ndarray) -> _Answer:
+        """The matches restricted to the usable answer words."""
+        return _Answer(self, usable)
+
+
+class _Answer:
+    """Where each rubric word occurs among the usable words; positions computed lazily."""
+
+    def __init__(self, matches: _Matches, usable: np.ndarray) -> None:
+        self.toks = matches.toks
+        self._m = matches
+        self._usable = usable
+        self._u_ok = np.bincount(matches.stem_ids[usable], minlength=matches.n_uniq) > 0
+        self._joined = {
+            v: [(a, b) for a, b in spans if usable[a] and usable[b]]
+            for v, spans in matches.joined.items()
+        }
+        self.present = (matches.hits & self._u_ok).any(axis=1)
+        for v, spans in self._joined.items():
+            if spans:
+                self.present[v] = True
         self._cache: dict[int, list[tuple[int, int]]] = {}
 
     def spans(self, v: int) -> list[tuple[int, int]]:
         """(start, end) word spans where rubric word v occurs."""
         got = self._cache.get(v)
         if got is None:
-            got = [(p, p) for u in np.flatnonzero(self._hits[v]) for p in self._where[self._uniq[u]]]
-            got += self._joined.get(v, [])
+            matched = self._m.hits[v] & self._u_ok  # over distinct answer words
+            where = np.flatnonzero(matched[self._m.stem_ids] & self._usable)
+            got = [(int(p), int(p)) for p in where] + self._joined.get(v, [])
             self._cache[v] = got
         return got
 
 
 def _negated(
-    start: int, end: int, used: set[int], negs: list[int], clauses: tuple[int, ...], positions: list[int]
+    start: int,
+    end: int,
+    used: set[int],
+    negs: list[int],
+    clauses: tuple[int, ...],
+    positions: list[int],
 ) -> bool:
     """Whether a negation before or inside the match, in the same clause, reverses it."""
     lo, hi = bisect_left(negs, start - NEGATION_WINDOW), bisect_right(negs, end)
@@ -275,8 +325,9 @@ def match_rubric(answer: str, rubric: CompiledRubric, prompt: str = "") -> list[
         usable = ~_shared_runs(toks.stems, grams4, COPY_RUN)
         strict = usable & ~_shared_runs(toks.stems, grams3, GIVEN_AWAY_RUN)
         given_away = _given_away(prompt, rubric)
-    ans = _Answer(toks, rubric, usable)
-    ans_strict = _Answer(toks, rubric, strict) if given_away else ans
+    matches = _Matches(toks, rubric)
+    ans = matches.view(usable)
+    ans_strict = matches.view(strict) if given_away else ans
     negs = negation_positions(toks.words)
     results = []
     for point in rubric.points:
@@ -296,6 +347,8 @@ def match_rubric(answer: str, rubric: CompiledRubric, prompt: str = "") -> list[
 def _given_away(prompt: str, rubric: CompiledRubric) -> frozenset[str]:
     """Phrasings that the prompt itself contains."""
     toks = _prompt_info(prompt)[0]
-    ans = _Answer(toks, rubric, np.ones(len(toks.words), dtype=bool))
+    ans = _Matches(toks, rubric).view(np.ones(len(toks.words), dtype=bool))
     negs = negation_positions(toks.words)
-    return frozenset(ph.text for pt in rubric.points for ph in pt.phrasings if _phrasing_found(ph, ans, negs)[0])
+    return frozenset(
+        ph.text for pt in rubric.points for ph in pt.phrasings if _phrasing_found(ph, ans, negs)[0]
+    )

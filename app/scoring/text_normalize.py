@@ -37,14 +37,50 @@ _BOUNDARY = frozenset(".,;:!?()[]{}\n")
 # Suffixes stripped by the light stemmer, longest first; (suffix, replacement).
 _SUFFIXES = sorted(
     [
-        ("izations", ""), ("isations", ""), ("ization", ""), ("isation", ""), ("ational", ""),
-        ("ations", ""), ("ation", ""), ("ments", ""), ("ment", ""), ("nesses", ""), ("ness", ""),
-        ("ities", ""), ("ity", ""), ("ingly", ""), ("ings", ""), ("ing", ""), ("edly", ""),
-        ("izing", ""), ("ising", ""), ("izes", ""), ("ises", ""), ("ized", ""), ("ised", ""),
-        ("ize", ""), ("ise", ""), ("ating", ""), ("ated", ""), ("ates", ""), ("ate", ""),
-        ("ables", ""), ("able", ""), ("ibles", ""), ("ible", ""), ("ively", ""), ("ive", ""),
-        ("ional", ""), ("ions", ""), ("ion", ""),
-        ("ies", "y"), ("ied", "y"), ("ed", ""), ("ly", ""), ("es", ""), ("s", ""),
+        ("izations", ""),
+        ("isations", ""),
+        ("ization", ""),
+        ("isation", ""),
+        ("ational", ""),
+        ("ations", ""),
+        ("ation", ""),
+        ("ments", ""),
+        ("ment", ""),
+        ("nesses", ""),
+        ("ness", ""),
+        ("ities", ""),
+        ("ity", ""),
+        ("ingly", ""),
+        ("ings", ""),
+        ("ing", ""),
+        ("edly", ""),
+        ("izing", ""),
+        ("ising", ""),
+        ("izes", ""),
+        ("ises", ""),
+        ("ized", ""),
+        ("ised", ""),
+        ("ize", ""),
+        ("ise", ""),
+        ("ating", ""),
+        ("ated", ""),
+        ("ates", ""),
+        ("ate", ""),
+        ("ables", ""),
+        ("able", ""),
+        ("ibles", ""),
+        ("ible", ""),
+        ("ively", ""),
+        ("ive", ""),
+        ("ional", ""),
+        ("ions", ""),
+        ("ion", ""),
+        ("ies", "y"),
+        ("ied", "y"),
+        ("ed", ""),
+        ("ly", ""),
+        ("es", ""),
+        ("s", ""),
     ],
     key=lambda s: -len(s[0]),
 )
@@ -85,9 +121,11 @@ def stem(word: str) -> str:
 
 def fold(text: str) -> str:
     """Lower-case, strip accents, expand n't and cannot, join hyphenated words."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.translate(_APOSTROPHES).casefold()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+        text = text.translate(_APOSTROPHES)
+    text = text.casefold()
     text = _CONTRACTION.sub(r"\1 not", text)
     text = _CANNOT.sub("can not", text)
     text = _POSSESSIVE.sub("", text).replace("'", "")

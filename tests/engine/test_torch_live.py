@@ -19,7 +19,7 @@ maker = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(maker)
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1])
 def test_fresh_cases_match_torch(seed):
     for _, kind, case in maker.iter_cases(maker.build_cases(seed)):
         maker.check_case(kind, case)

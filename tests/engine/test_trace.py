@@ -93,7 +93,7 @@ def test_as_dict_merges_steps():
 def test_speed(name):
     call = CALLS[name]
     call()
-    n = 200
+    n = 50
     t0 = time.perf_counter()
     for _ in range(n):
         call()

@@ -14,11 +14,20 @@ RUBRIC = [
     KeyPoint(
         point="randomly drops units during training",
         weight=2,
-        phrasings=["randomly drops units", "randomly sets activations to zero", "randomly deactivates neurons"],
+        phrasings=[
+            "randomly drops units",
+            "randomly sets activations to zero",
+            "randomly deactivates neurons",
+        ],
     ),
     KeyPoint(
         point="reduces overfitting (a regulariser)",
-        phrasings=["prevents overfitting", "reduces overfitting", "acts as a regularizer", "regularization technique"],
+        phrasings=[
+            "prevents overfitting",
+            "reduces overfitting",
+            "acts as a regularizer",
+            "regularization technique",
+        ],
     ),
     KeyPoint(
         point="neurons cannot co-adapt",
@@ -26,11 +35,19 @@ RUBRIC = [
     ),
     KeyPoint(
         point="kept activations are rescaled",
-        phrasings=["scales the remaining activations", "inverted dropout", "divide by the keep probability"],
+        phrasings=[
+            "scales the remaining activations",
+            "inverted dropout",
+            "divide by the keep probability",
+        ],
     ),
     KeyPoint(
         point="turned off at inference",
-        phrasings=["turned off at test time", "not applied during inference", "disabled at inference"],
+        phrasings=[
+            "turned off at test time",
+            "not applied during inference",
+            "disabled at inference",
+        ],
     ),
     KeyPoint(
         point="approximates an ensemble of sub-networks",
@@ -96,7 +113,12 @@ def test_reordered_words() -> None:
 
 @pytest.mark.parametrize(
     "answer",
-    ["it prevented overfitting", "preventing overfits", "prevention of overfitting", "it reduced over-fitting"],
+    [
+        "it prevented overfitting",
+        "preventing overfits",
+        "prevention of overfitting",
+        "it reduced over-fitting",
+    ],
 )
 def test_inflections(answer: str) -> None:
     assert covered(answer) == ["reduces overfitting (a regulariser)"]
@@ -104,7 +126,11 @@ def test_inflections(answer: str) -> None:
 
 def test_compound_words_split_or_joined() -> None:
     rubric = [KeyPoint(point="uses backpropagation", phrasings=["computed by backpropagation"])]
-    for answer in ("computed by back propagation", "computed by back-propagation", "computed by backpropagation"):
+    for answer in (
+        "computed by back propagation",
+        "computed by back-propagation",
+        "computed by backpropagation",
+    ):
         assert score(answer, rubric, "").value == 1.0
     rubric = [KeyPoint(point="uses mini-batches", phrasings=["mini batch gradient descent"])]
     assert score("we run minibatch gradient descent", rubric, "").value == 1.0
@@ -173,7 +199,9 @@ def test_phrasing_in_prompt_counts_when_said_outside_the_copy() -> None:
     prompt = "Explain why dropout prevents overfitting."
     rubric = [KeyPoint(point="prevents overfitting", phrasings=["prevents overfitting"])]
     assert score("Explain why dropout prevents overfitting.", rubric, prompt).value == 0.0
-    assert score("By dropping units at random it prevents overfitting.", rubric, prompt).value == 1.0
+    assert (
+        score("By dropping units at random it prevents overfitting.", rubric, prompt).value == 1.0
+    )
 
 
 def test_short_words_and_acronyms_need_an_exact_match() -> None:
@@ -189,21 +217,31 @@ def test_short_words_and_acronyms_need_an_exact_match() -> None:
 
 
 def test_long_phrasings_tolerate_one_missing_word() -> None:
-    rubric = [KeyPoint(point="vanishing gradients", phrasings=["the vanishing gradient problem in deep networks"])]
+    rubric = [
+        KeyPoint(
+            point="vanishing gradients",
+            phrasings=["the vanishing gradient problem in deep networks"],
+        )
+    ]
     assert score("deep networks suffer from vanishing gradients", rubric, "").value == 1.0
     assert score("deep networks are popular", rubric, "").value == 0.0
 
 
 def test_words_far_apart_do_not_match() -> None:
     rubric = [KeyPoint(point="prevents overfitting", phrasings=["prevents overfitting"])]
-    answer = "It prevents many issues in large models trained on very small data, including overfitting."
+    answer = (
+        "It prevents many issues in large models trained on very small data, including overfitting."
+    )
     assert score(answer, rubric, "").value == 0.0
 
 
 def test_feedback_message_names_covered_and_missed_points() -> None:
     msg = score("Dropout randomly drops units and works like bagging.").feedback.message
     assert msg.startswith("You covered 2 of 6 key points.")
-    assert "Covered: randomly drops units during training; approximates an ensemble of sub-networks." in msg
+    assert (
+        "Covered: randomly drops units during training; approximates an ensemble of sub-networks."
+        in msg
+    )
     assert "Missed: reduces overfitting (a regulariser);" in msg
 
 

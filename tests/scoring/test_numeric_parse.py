@@ -151,6 +151,7 @@ def test_percent_is_marked() -> None:
         ("2 x 2: [[1,2],[3,4]]", "both inside and outside brackets"),
         ("[1,2] or [3,4]", "several bracketed groups"),
         ("x" * 10_001, "longer than 10,000 characters"),
+        ("(" * 4000 + "1" + ")" * 4000, "nested too deeply"),
     ],
 )
 def test_unreadable_answers_raise_with_a_reason(text: str, reason: str) -> None:

@@ -11,11 +11,19 @@ from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from app.bank_schema import KeyPoint, Option
-from app.scoring import AnswerFormatError, parse_numeric, score_choice, score_free_text, score_numeric
+from app.scoring import (
+    AnswerFormatError,
+    parse_numeric,
+    score_choice,
+    score_free_text,
+    score_numeric,
+)
 
 # Hypothesis caches files under ./.hypothesis by default; keep the working tree clean.
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "deepprep-hypothesis")
-FAST = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(
+    max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 # Text biased towards what the parser cares about: digits, signs, separators, brackets, units.
 numberish = st.text(
@@ -25,7 +33,11 @@ numberish = st.text(
 any_text = st.one_of(st.text(max_size=200), numberish)
 
 RUBRIC = [
-    KeyPoint(point="drops units at random", weight=2, phrasings=["randomly drops units", "deactivates neurons"]),
+    KeyPoint(
+        point="drops units at random",
+        weight=2,
+        phrasings=["randomly drops units", "deactivates neurons"],
+    ),
     KeyPoint(point="reduces overfitting", phrasings=["prevents overfitting", "regularization"]),
     KeyPoint(point="off at inference", phrasings=["not applied during inference", "GPU"]),
 ]
@@ -50,7 +62,11 @@ def test_parser_raises_only_answer_format_error(text: str) -> None:
 
 
 @FAST
-@given(any_text, st.sampled_from([0.5, 10, [10, 10], [[1, 2], [3, 4]], 0.0]), st.sampled_from([None, 1, 3]))
+@given(
+    any_text,
+    st.sampled_from([0.5, 10, [10, 10], [[1, 2], [3, 4]], 0.0]),
+    st.sampled_from([None, 1, 3]),
+)
 def test_numeric_score_in_unit_interval_and_deterministic(text: str, expected, sig_figs) -> None:
     try:
         first = score_numeric(text, expected=expected, sig_figs=sig_figs)
@@ -77,7 +93,12 @@ def test_free_text_score_in_unit_interval_and_deterministic(answer: str, prompt:
     assert score_free_text(answer, rubric=RUBRIC, prompt=prompt) == first
 
 
-OPTIONS = [Option(text="a", correct=True), Option(text="b"), Option(text="c", correct=True), Option(text="d")]
+OPTIONS = [
+    Option(text="a", correct=True),
+    Option(text="b"),
+    Option(text="c", correct=True),
+    Option(text="d"),
+]
 
 
 @FAST
