@@ -139,13 +139,13 @@ def train_perceptron(
         rows = []
         errors = 0
         for x, d in zip(rows_x, rows_d, strict=True):
-            z = sum(wi * xi for wi, xi in zip(w_list, x, strict=True)) + b
+            z = sum(wi * xi for wi, xi in zip(w_list, x, strict=True)) + b + 0.0
             y = _fire(z, fire)
             err = d - y
-            dw = [lr * err * xi for xi in x]
-            db = lr * err
-            w_list = [wi + dwi for wi, dwi in zip(w_list, dw, strict=True)]
-            b = b + db
+            dw = [lr * err * xi + 0.0 for xi in x]  # + 0.0: no "-0" in the table
+            db = lr * err + 0.0
+            w_list = [wi + dwi + 0.0 for wi, dwi in zip(w_list, dw, strict=True)]
+            b = b + db + 0.0
             errors += err != 0
             rows.append({"epoch": epoch, "x": x, "d": d, "z": z, "y": y, "error": err,
                          "delta_w": dw, "delta_b": db, "weights": w_list, "bias": b})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,16 +15,18 @@ _ATOMS = (float, int, str, bool, type(None))
 def plain(value: Any) -> Any:
     """Convert NumPy arrays and scalars (also inside lists, tuples, dicts) to plain Python."""
     kind = type(value)
+    if kind is float:
+        return value + 0.0  # turns -0.0 (e.g. 0 * -1) into 0.0, which reads better in a worked answer
     if kind in _ATOMS:  # the common case first: traces are mostly plain numbers already
         return value
     if kind is np.ndarray:
-        return value.tolist()
+        return (value + 0.0).tolist() if value.dtype.kind == "f" else value.tolist()
     if kind is dict:
         return {str(k): plain(v) for k, v in value.items()}
     if kind is list or kind is tuple:
         return [plain(v) for v in value]
     if isinstance(value, np.generic):
-        return value.item()
+        return plain(value.item())
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -71,24 +72,37 @@ class Worked:
         return self.result[key]
 
 
-def _finite(value: Any) -> bool:
+class _Overflow(Exception):
+    pass
+
+
+def _checked(value: Any) -> Any:
+    """``plain(value)``, raising _Overflow on inf or NaN (one walk for both jobs)."""
     kind = type(value)
     if kind is float:
-        return math.isfinite(value)
+        if value - value != 0.0:  # inf - inf and nan - nan are nan; cheaper than math.isfinite
+            raise _Overflow
+        return value + 0.0
+    if kind in _ATOMS:
+        return value
     if kind is np.ndarray:
-        return value.dtype.kind not in "fc" or bool(np.isfinite(value).all())
+        if value.dtype.kind == "f":
+            if not np.isfinite(value).all():
+                raise _Overflow
+            return (value + 0.0).tolist()
+        return value.tolist()
     if kind is dict:
-        return all(_finite(v) for v in value.values())
+        return {str(k): _checked(v) for k, v in value.items()}
     if kind is list or kind is tuple:
-        return all(_finite(v) for v in value)
-    if isinstance(value, np.floating):
-        return bool(np.isfinite(value))
-    return True
+        return [_checked(v) for v in value]
+    return _checked(plain(value)) if isinstance(value, (np.generic, dict, list, tuple)) else value
 
 
 def worked(result: dict[str, Any], steps: list[dict[str, Any]], param: str = "input") -> Worked:
     """Build a ``Worked`` with a plain-Python result, refusing one that overflowed to inf/NaN."""
-    if not _finite(result):
+    try:
+        clean = _checked(result)
+    except _Overflow:
         # finite inputs can still overflow float64 (e.g. 1e308 * 10); never hand out inf or NaN
-        raise EngineError(param, "values are too large: the result overflows float64")
-    return Worked(plain(result), steps)
+        raise EngineError(param, "values are too large: the result overflows float64") from None
+    return Worked(clean, steps)

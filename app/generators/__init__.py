@@ -58,4 +58,10 @@ def get_generator(name: str) -> Family:
         raise KeyError(f"unknown generator {name!r}") from None
 
 
-__all__ = ["GENERATORS", "Family", "Instance", "Mistake", "get_generator"]
+def catalogue() -> list[dict]:
+    """Every family's name, title, description and the params a question may fix (for docs/admin)."""
+    return [{"name": f.name, "title": f.title, "description": f.description, "params": dict(f.params_doc)}
+            for f in GENERATORS.values()]
+
+
+__all__ = ["GENERATORS", "Family", "Instance", "Mistake", "catalogue", "get_generator"]

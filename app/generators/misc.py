@@ -538,8 +538,11 @@ class FeatureNormalization(Family):
         ask = p.choice("ask", ["test", "train"], weights=[0.7, 0.3])
         w = arithmetic.feature_normalization(train, [test], method)
         x = np.asarray(train, float)
-        feature = pick(words, ["age in years", "house size in tens of m²", "temperature in °C",
-                               "number of visits"])
+        if min(train) < 0 or test < 0:
+            feature = pick(words, ["temperature in °C", "a sensor reading", "profit in k€"])
+        else:
+            feature = pick(words, ["age in years", "house size in tens of m²", "number of visits",
+                                   "temperature in °C"])
         prompt = (f"A feature ({feature}) has training values ${tex_vec(train)}$. You normalise it with "
                   f"{METHOD_TEXT[method]}, using statistics of the training data only. ")
         # Mistake variants computed independently of the engine

@@ -217,12 +217,14 @@ class AdamStep(Family):
         res = {"theta": w["params"], "m_hat": w["m_hat"], "v": state["v"]}
         ans = res[ask]
         ans = ans if isinstance(ans, list) else [ans]
-        gtxt = ", ".join(f"$g_{i + 1} = {tex_vec(gv)}$" for i, gv in enumerate(grads))
+        def tv(v):
+            return num(v[0]) if len(v) == 1 else tex_vec(v)
+        gtxt = ", ".join(f"$g_{i + 1} = {tv(gv)}$" for i, gv in enumerate(grads))
         what = {"theta": f"the parameters $\\theta_{{{T}}}$ to 6 decimal places",
                 "m_hat": f"the bias-corrected first moment $\\hat m_{{{T}}}$ to 4 significant figures",
                 "v": f"the (uncorrected) second moment $v_{{{T}}}$ to 4 significant figures"}[ask]
         prompt = (f"Adam ($\\beta_1 = 0.9$, $\\beta_2 = 0.999$, $\\epsilon = 10^{{-8}}$, $\\eta = {num(lr)}$, "
-                  f"$m_0 = v_0 = 0$) starts from $\\theta_0 = {tex_vec(theta)}$ and receives the gradient"
+                  f"$m_0 = v_0 = 0$) starts from $\\theta_0 = {tv(theta)}$ and receives the gradient"
                   f"{'s' if T > 1 else ''} {gtxt}. Give {what}.")
         G = np.asarray(grads, float)
         th0 = np.asarray(theta, float)
@@ -253,8 +255,11 @@ class AdamStep(Family):
                         for m in mistakes if m]
         tol = (6e-7, 0.0) if ask == "theta" else SIG4
         shown = vec(ans, 6) if isinstance(ans, list) else num(ans, 6)
-        model = (f"After {T} step(s): $m = {tex_vec(state['m'], 6)}$, $v = {tex_vec(state['v'], 8)}$, bias-corrected "
-                 f"$\\hat m = {tex_vec(res['m_hat'], 6)}$; $\\theta \\leftarrow \\theta - \\eta\\,\\hat m/(\\sqrt{{\\hat v}} + \\epsilon)$. "
+        def tv6(v, d=6):
+            v = v if isinstance(v, list) else [v]
+            return num(v[0], d) if len(v) == 1 else tex_vec(v, d)
+        model = (f"After {T} step(s): $m = {tv6(state['m'])}$, $v = {tv6(state['v'], 8)}$, bias-corrected "
+                 f"$\\hat m = {tv6(res['m_hat'])}$; $\\theta \\leftarrow \\theta - \\eta\\,\\hat m/(\\sqrt{{\\hat v}} + \\epsilon)$. "
                  f"Answer **{shown}**." + (" On the first step each parameter moves by about η·sign(g)." if T == 1 else ""))
         return Instance(prompt, ans, *tol, "a number" if len(theta) == 1 else "a vector", model, steps,
                         [m for m in mistakes if m])

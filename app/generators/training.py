@@ -231,7 +231,7 @@ class Dropout(Family):
             mask = p.vector("mask", len(a), 0, 1)
         else:
             mask = [int(v) for v in (p.rng.random(len(a)) >= rate)]
-            if all(mask):
+            if all(mask) and rate > 0:
                 mask[int(p.rng.integers(len(a)))] = 0
             p.set("mask", mask)
         w = regularization.dropout(a, rate, mask=mask)

@@ -7,6 +7,7 @@ from app.interviews.running import (
     InterviewClosed,
     InterviewNotFound,
     NoSuchPosition,
+    answer_kind,
     format_clock,
     get_interview,
     note_position,
@@ -35,7 +36,7 @@ from app.interviews.setup import (
 
 __all__ = [
     "LEVELS", "MAX_COUNT", "MAX_SECONDS", "MIN_COUNT", "MIN_SECONDS", "PRESETS", "BadAnswer", "InterviewClosed",
-    "InterviewNotFound", "NoSuchPosition", "Setup", "SetupError", "create_interview", "finish", "finish_if_expired",
+    "InterviewNotFound", "NoSuchPosition", "answer_kind", "Setup", "SetupError", "create_interview", "finish", "finish_if_expired",
     "format_clock", "get_interview", "history", "note_position", "practise_again", "presets_view", "question_page",
     "questions_json", "remaining_seconds", "report_csv", "report_json", "report_view", "save_answer", "set_flag",
     "setup_from_preset", "start_sweeper", "stop_sweeper", "submit", "summary", "sweep", "topic_choices",

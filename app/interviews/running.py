@@ -6,7 +6,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Interview, InterviewItem, Question, QuestionVersion, utcnow
@@ -239,3 +239,12 @@ def question_page(session: Session, interview: Interview, position: int) -> dict
         "chosen": answer if isinstance(answer, list) else [], "flagged": bool(item.flagged),
         "saved_at": item.saved_at,
     }
+
+
+def answer_kind(session: Session, *, public_id: str, user_id: int | None, position: int) -> tuple[str, int]:
+    """The question type at a position and how many questions the interview has (to read a form)."""
+    interview = get_interview(session, public_id=public_id, user_id=user_id)
+    item = _item(session, interview, position)
+    count = session.scalar(select(func.count()).select_from(InterviewItem)
+                           .where(InterviewItem.interview_id == interview.id)) or 0
+    return _shape(session, item.version_id)[0], count

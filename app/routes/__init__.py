@@ -9,6 +9,7 @@ def include_routes(app: FastAPI) -> None:
     """Attach every area's router to the app."""
     from app.routes import api, engine, practice, progress
     from app.routes import auth as auth_routes
+    from app.routes import interviews as interview_routes
 
     app.include_router(practice.router)
     app.include_router(progress.router)
@@ -16,3 +17,4 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(engine.api)
     app.include_router(engine.pages)
     auth_routes.install(app)
+    interview_routes.install(app)

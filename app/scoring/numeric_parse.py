@@ -2,8 +2,9 @@
 
 The rules, in the order they apply:
 
-- Numbers: ``10``, ``-3.5e-4``, ``.5``, ``1/3``, ``2^10``, ``1.5 × 10^-4``, ``1.5×10⁻⁴``;
-  the unicode minus ``−`` is a minus. ``≈``, ``~`` and words such as "about" are ignored.
+- Numbers: ``10``, ``-3.5e-4``, ``.5``, ``1/3``, ``2^10``, ``1.5 × 10^-4``, ``1.5×10⁻⁴``,
+  ``sqrt(2/512)``, ``√2``; the unicode minus ``−`` is a minus. Other formulas written as a
+  function call (``exp(1)``, ``max(0, 3)``) are refused rather than misread. ``≈``, ``~`` and words such as "about" are ignored.
 - Percent: ``45%`` reads as 0.45. (The scorer also accepts the bare number, 45, when that is
   what is expected; see ``numeric.py``.)
 - Thousands separators: outside brackets, a comma followed by exactly three digits and no space,
@@ -94,6 +95,7 @@ _POW = re.compile(r"(?:" + _S + r"(?:\^|\*\*)" + _S + _EXPONENT + r"|(" + _SUP +
 _FRAC = re.compile(_S + r"/" + _S + r"(" + _PLAIN + r")")
 _PCT = re.compile(_S + r"%")
 _WORD = re.compile(r"[^\W\d_]\w*")
+_ROOT = re.compile(r"(?:√|sqrt\b|sqrt(?=\())" + _S + r"(\()?" + _S, re.IGNORECASE)
 _TIMES_X = re.compile(r"[xX](?=" + _S + r"[-+]?\.?\d)")
 
 _OPEN, _CLOSE = "([{", ")]}"
@@ -211,6 +213,26 @@ def _starts_number(text: str, pos: int) -> bool:
     return c.isdecimal() or (c == "." and pos + 1 < len(text) and text[pos + 1].isdecimal())
 
 
+def _read_root(text: str, pos: int, depth: int) -> _Tok | None:
+    """Read "sqrt(2/512)", "√(2/512)" or "√2" as one number; None if it is not one."""
+    m = _ROOT.match(text, pos)
+    if not m:
+        return None
+    inner = m.end()
+    if not _starts_number(text, inner):
+        return None
+    tok = _read_number(text, inner, False, inner, depth + 1)
+    end = tok.end
+    if m.group(1):  # an opening bracket needs its closing one
+        close = re.compile(_S + r"\)").match(text, end)
+        if not close:
+            return None
+        end = close.end()
+    if tok.value < 0:
+        raise AnswerFormatError(f"{_quote(text[pos:end])} is the root of a negative number")
+    return _Tok("num", pos, end, text[pos:end], math.sqrt(tok.value), tok.pct)
+
+
 def _scan(text: str) -> list[_Tok]:
     """Split prepared text into tokens."""
     toks: list[_Tok] = []
@@ -223,6 +245,9 @@ def _scan(text: str) -> list[_Tok]:
         elif c == "\n":
             toks.append(_Tok("nl", pos, pos + 1, c))
             pos += 1
+        elif (c == "√" or c in "sS") and (root := _read_root(text, pos, depth)):
+            toks.append(root)
+            pos = root.end
         elif text.startswith(("->", "=>"), pos):
             toks.append(_Tok("eq", pos, pos + 2, text[pos : pos + 2]))
             pos += 2
@@ -310,7 +335,18 @@ def _nest(toks: list[_Tok], text: str) -> list:
                     )
                 continue  # a stray ')' as in "a) 10" is harmless when there are no brackets
             opener, outer = stack.pop()
-            outer.append(_Group(opener, items, t))
+            group = _Group(opener, items, t)
+            before = outer[-1] if outer else None
+            if (
+                isinstance(before, _Tok)
+                and before.kind == "word"
+                and before.end == opener.start
+                and group.has_num()
+            ):
+                # "exp(1)", "max(0, 3)": a formula we do not evaluate, so never misread it
+                formula = _quote(text[before.start : t.end])
+                raise AnswerFormatError(f"{formula} is a formula; write its value as a number")
+            outer.append(group)
             items = outer
         else:
             items.append(t)

@@ -169,6 +169,7 @@ def test_negation_elsewhere_does_not_cancel(answer: str) -> None:
 
 def test_negated_phrasing_needs_its_negation() -> None:
     assert "turned off at inference" in covered("Dropout is not applied during inference.")
+    assert "turned off at inference" in covered("Dropout isn't applied during inference.")
     assert "turned off at inference" not in covered("Dropout is applied during inference.")
 
 
@@ -182,6 +183,15 @@ def test_empty_answer_scores_zero() -> None:
 
 def test_off_topic_scores_zero() -> None:
     assert score(OFF_TOPIC).value == 0.0
+
+
+def test_answer_to_another_deep_learning_question_scores_zero() -> None:
+    pooling = (
+        "Pooling slides a window over each feature map and outputs the maximum or the average. It "
+        "downsamples the height and width, has no learnable parameters and adds some robustness to "
+        "small translations."
+    )
+    assert score(pooling).value == 0.0
 
 
 def test_copy_of_prompt_scores_near_zero() -> None:

@@ -46,6 +46,9 @@ from app.scoring import AnswerFormatError, parse_numbers, parse_numeric
         ("a) 10", 10.0),
         ("\uff11\uff12", 12.0),
         ("$\\approx 0.5$", 0.5),
+        ("sqrt(2/512)", 0.0625),
+        ("\u221a(2/512)", 0.0625),
+        ("\u221a4", 2.0),
     ],
 )
 def test_scalar_forms(text: str, expected: float) -> None:
@@ -152,6 +155,8 @@ def test_percent_is_marked() -> None:
         ("[1,2] or [3,4]", "several bracketed groups"),
         ("x" * 10_001, "longer than 10,000 characters"),
         ("(" * 4000 + "1" + ")" * 4000, "nested too deeply"),
+        ("exp(1)", "is a formula"),
+        ("max(0, 3)", "is a formula"),
     ],
 )
 def test_unreadable_answers_raise_with_a_reason(text: str, reason: str) -> None:

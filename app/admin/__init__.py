@@ -1,0 +1,1 @@
+"""Service code for the instructors' admin: questions, statistics, users and the audit log."""
