@@ -3,6 +3,9 @@
 Imports NumPy and the standard library only. Inputs are plain Python numbers/lists (or
 arrays); results are JSON-ready and unrounded (templates format them). Bad input raises
 ``EngineError(param, message)``, a ValueError whose message names the parameter.
+``w["key"]`` is short for ``w.result["key"]``; ``w.as_dict()`` is ``{**result, "steps": steps}``.
+Limits: images 64 x 64, 16 channels, vectors 10,000 elements, 8 layers; a result that would
+overflow float64 is refused rather than returned as inf/NaN.
 
 Public API (stable names; keyword arguments as shown):
 

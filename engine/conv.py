@@ -365,5 +365,3 @@ def conv_vs_dense_params(
         "dense_same_output_macs": n_in * same_out,
     }
     return worked(result, steps)
-
-

@@ -27,7 +27,8 @@ def list_users(session: Session, *, q: str | None = None) -> list[dict[str, Any]
              "attempts": n or 0} for u, n in session.execute(stmt)]
 
 
-def _user(session: Session, user_id: int) -> User:
+def get_user(session: Session, user_id: int) -> User:
+    """A registered user by id; LookupError when there is none."""
     user = session.get(User, user_id)
     if user is None or user.is_guest:
         raise LookupError("no such user")
@@ -43,7 +44,7 @@ def set_role(session: Session, *, actor_id: int, user_id: int, role: str) -> Use
     """Change a user's role; the last active admin cannot stop being one."""
     if role not in ROLES:
         raise UserProblem(f"unknown role '{role}'; use one of {', '.join(ROLES)}")
-    user = _user(session, user_id)
+    user = get_user(session, user_id)
     if user.role == role:
         return user
     if user.role == "admin" and _other_active_admins(session, user.id) == 0:
@@ -56,7 +57,7 @@ def set_role(session: Session, *, actor_id: int, user_id: int, role: str) -> Use
 
 def set_active(session: Session, *, actor_id: int, user_id: int, active: bool) -> User:
     """Deactivate (ending every session) or reactivate an account; nobody deactivates themselves."""
-    user = _user(session, user_id)
+    user = get_user(session, user_id)
     if user.active == active:
         return user
     if not active and user.id == actor_id:

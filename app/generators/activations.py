@@ -38,10 +38,10 @@ class Softmax(Family):
         if p.has("temperature"):
             t = p.number("temperature", 0.05, 100)
             variant = "temperature"
-        elif p.has("shift"):
+        if p.has("shift"):
             shift = p.number("shift", -1000, 1000, decimals=0)
-            variant = "shift"
-        elif not p.has("logits"):
+            variant = "shift" if variant == "plain" else variant
+        if variant == "plain" and not p.has("logits"):
             r = p.rng.random()
             if r < 0.2:
                 t = p.choice("temperature", [0.5, 2.0, 5.0])
@@ -76,7 +76,7 @@ class Softmax(Family):
                     "Softmax couples the logits through the shared denominator; sigmoids do not sum to 1."),
         ]
         note = ""
-        if variant == "shift":
+        if shift:
             note = (f" Adding {num(shift)} to every logit does not change the softmax (it cancels in the "
                     f"ratio), so this equals the softmax of ${tex_vec(z)}$.")
         model = (f"Subtract the maximum for stability, exponentiate, divide by the sum: "

@@ -415,3 +415,8 @@ def step(title: str, formula: str, inputs: dict | None = None, outputs: dict | N
     """One trace step in the engine's format (for small glue steps a family adds itself)."""
     return {"title": title, "formula": formula, "inputs": jsonable(inputs or {}),
             "outputs": jsonable(outputs or {}), "note": note}
+
+
+def prefixed(steps: list[dict], prefix: str) -> list[dict]:
+    """Copies of trace steps with `prefix` before each title (when traces are concatenated)."""
+    return [{**s, "title": f"{prefix}{s.get('title', '')}"} for s in steps]

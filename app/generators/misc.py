@@ -634,7 +634,10 @@ class InitScale(Family):
         if scheme.startswith("he"):
             mistakes.append(Mistake("used fan-out instead of fan-in", math.sqrt((2 if "normal" in scheme else 6) / fo),
                                     "He initialisation scales by the fan-in."))
-        model = f"{w.steps[0]['title']}: ${w.steps[0]['formula']} = $ **{sig(ans)}**."
+        numbers = {"xavier_uniform": f"\\sqrt{{6/({fi} + {fo})}}", "xavier_normal": f"\\sqrt{{2/({fi} + {fo})}}",
+                   "he_normal": f"\\sqrt{{2/{fi}}}", "he_uniform": f"\\sqrt{{6/{fi}}}"}[scheme]
+        model = (f"{label}: ${w.steps[0]['formula']} = {numbers} = $ **{sig(ans)}**"
+                 + (" (weights drawn from $U(-a, a)$)." if "uniform" in scheme else " (normal, mean 0)."))
         return Instance(prompt, ans, *SIG4, "a number like 0.0884", model, w.steps, mistakes)
 
 

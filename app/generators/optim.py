@@ -8,7 +8,7 @@ import numpy as np
 
 from engine import optimizers, schedules
 
-from .base import EXACT, SIG4, Family, Instance, Mistake, Params, num, pick, sig, tex_vec, vec
+from .base import EXACT, SIG4, Family, Instance, Mistake, Params, num, pick, prefixed, sig, tex_vec, vec
 
 # ------------------------------------------------------------------ C17 GD on a quadratic
 
@@ -18,7 +18,8 @@ class GDQuadratic(Family):
     title = "Gradient descent on a 1-D quadratic"
     description = "Iterates x_k = c + (1 − 2aη)^k (x0 − c) on f(x) = a(x − c)²: the learning-rate regimes."
     params_doc = {"a": "curvature a > 0", "c": "minimiser c", "x0": "start", "lr": "learning rate η",
-                  "steps": "number of steps (1-5)", "regime": "'monotone', 'one_step', 'oscillating' or 'diverging'"}
+                  "steps": "number of steps (1-5)",
+                  "regime": "'monotone', 'one_step', 'oscillating' or 'diverging' (picks lr; ignored when lr is given)"}
 
     def build(self, p: Params, words) -> Instance:
         a = p.choice("a", [0.5, 1.0, 2.0, 2.5]) if not p.has("a") else p.number("a", 0.01, 100)
@@ -175,7 +176,7 @@ class MomentumNesterov(Family):
                  f"**{vec(ans) if isinstance(ans, list) else num(ans)}**. Nesterov corrects the velocity using the "
                  "gradient where it is about to land, which usually overshoots less.")
         return Instance(prompt, ans, 6e-5, 0.0, "a number" if method != "both" else "two numbers",
-                        model, wm.steps + wn.steps, mistakes)
+                        model, prefixed(wm.steps, "Momentum, ") + prefixed(wn.steps, "Nesterov, "), mistakes)
 
 
 # ------------------------------------------------------------------ C20 Adam
@@ -209,10 +210,10 @@ class AdamStep(Family):
         ask = p.choice("ask", ["theta", "m_hat", "v"], weights=[0.6, 0.2, 0.2])
         state, w = None, None
         steps = []
-        for gv in grads:
+        for t_, gv in enumerate(grads, start=1):
             w = optimizers.adam(theta if state is None else w["params"], gv, lr=lr, state=state)
             state = w["state"]
-            steps += w.steps
+            steps += prefixed(w.steps, f"Step {t_}: ") if len(grads) > 1 else w.steps
         T = len(grads)
         res = {"theta": w["params"], "m_hat": w["m_hat"], "v": state["v"]}
         ans = res[ask]
@@ -326,7 +327,14 @@ class LRSchedule(Family):
                             "$\\alpha_t = \\alpha_0 / (1 + kt)$." if kind == "inverse_time" else "The rate decays: $e^{-kt}$."),
                     Mistake("used epoch t − 1", rate(t - 1), "t counts from 0, so epoch t uses t itself."),
                 ]
-            model = f"$\\alpha_{{{t}}} = $ **{sig(ans)}**."
+            if kind == "step":
+                calc = (f"{num(lr0)} \\cdot {num(h['gamma'])}^{{\\lfloor {t}/{h['step_size']} \\rfloor}} = "
+                        f"{num(lr0)} \\cdot {num(h['gamma'])}^{{{t // h['step_size']}}}")
+            elif kind == "exponential":
+                calc = f"{num(lr0)}\\, e^{{-{num(h['k'])} \\cdot {t}}}"
+            else:
+                calc = f"{num(lr0)} / (1 + {num(h['k'])} \\cdot {t})"
+            model = f"$\\alpha_{{{t}}} = {calc} = $ **{sig(ans)}**."
             tol, fmt = SIG4, "a number like 0.00625"
         else:
             thr = p.choice("threshold", [lr0 / 10, lr0 / 100]) if not p.has("threshold") else p.number("threshold", 1e-12, 10)

@@ -257,10 +257,16 @@ def create_page(
                     errors["minutes"] = "Enter the time limit in minutes, e.g. 20."
                 elif not iv.MIN_SECONDS <= round(m * 60) <= iv.MAX_SECONDS:
                     errors["minutes"] = f"Choose a time limit from 1 to {iv.MAX_SECONDS // 60} minutes."
+                try:
+                    # Run the bank's checks too, so every problem shows at once, not one per try.
+                    setup = iv.validate_setup(session, topics=values["topics"],
+                                              count=int(n) if "count" not in errors else iv.MIN_COUNT,
+                                              time_limit_seconds=int(round(m * 60)) if "minutes" not in errors else 600,
+                                              difficulty=values["difficulty"])
+                except iv.SetupError as exc:
+                    raise iv.SetupError({**exc.errors, **errors}) from None
                 if errors:
                     raise iv.SetupError(errors)
-                setup = iv.validate_setup(session, topics=values["topics"], count=int(n),
-                                          time_limit_seconds=int(round(m * 60)), difficulty=values["difficulty"])
         except iv.SetupError as exc:
             errors = {("minutes" if k == "time_limit_seconds" else k): v for k, v in exc.errors.items()}
         else:
@@ -283,48 +289,50 @@ def history_page(request: Request, db: DbDep, viewer: ViewerDep):
     return render(request, "interviews/history.html", {"rows": rows, "chart": chart, "finished": finished})
 
 
-def _open(request: Request, db, viewer, public_id: str):  # noqa: ANN001, ANN202
-    """The viewer's interview with its items loaded (after finishing it if it has expired); 404 otherwise."""
+def _open(request: Request, db, viewer, public_id: str, position: int | None = None):  # noqa: ANN001, ANN202
+    """The viewer's interview as plain data (finished first if it has expired), with one question's page
+    data when position is given; 404 when it is not theirs."""
     _expire(request, db, public_id, viewer.user_id)
+    now = utcnow()
     with db.reading() as session:
         try:
             interview = iv.get_interview(session, public_id=public_id, user_id=viewer.user_id)
         except iv.InterviewNotFound:
             raise HTTPException(404, NOT_FOUND) from None
-        interview.items  # noqa: B018  (load them now: templates get plain data)
-        return interview
+        state = iv.summary(interview, now)
+        state["pk"] = interview.id
+        page = None
+        if position is not None and interview.status == "in_progress":
+            try:
+                page = iv.question_page(session, interview, position)
+            except iv.NoSuchPosition as exc:
+                raise HTTPException(404, str(exc)) from None
+        return state, page
 
 
 @pages.get("/interviews/{public_id}")
 def resume(request: Request, db: DbDep, viewer: ViewerDep, public_id: str):
     """Resume where the candidate left off, or show the report once finished."""
-    interview = _open(request, db, viewer, public_id)
-    if interview.status == "finished":
+    state, _ = _open(request, db, viewer, public_id)
+    if state["status"] == "finished":
         return RedirectResponse(f"/interviews/{public_id}/report", status_code=303)
-    return RedirectResponse(f"/interviews/{public_id}/q/{interview.current_position}", status_code=303)
+    return RedirectResponse(f"/interviews/{public_id}/q/{state['current_position']}", status_code=303)
 
 
 def _question_page(request: Request, db, viewer, public_id: str, position: int, *, error: str | None = None,  # noqa: ANN001
                    typed: dict[str, Any] | None = None, status_code: int = 200):
-    interview = _open(request, db, viewer, public_id)
-    if interview.status == "finished":
+    state, data = _open(request, db, viewer, public_id, position)
+    if state["status"] == "finished":
         return RedirectResponse(f"/interviews/{public_id}/report", status_code=303)
-    now = utcnow()
-    with db.reading() as session:
-        try:
-            data = iv.question_page(session, interview, position)
-        except iv.NoSuchPosition as exc:
-            raise HTTPException(404, str(exc)) from None
-    if interview.current_position != position:
+    if state["current_position"] != position:
         with db.writing() as session:
-            iv.note_position(session, interview_id=interview.id, position=position)
+            iv.note_position(session, interview_id=state["pk"], position=position)
     if typed:
         data.update(typed)
-    state = iv.summary(interview, now)
     return render(request, "interviews/question.html", {
         **data, "iv": state, "error": error, "shown_at": int(time.time() * 1000),
-        "time_up": state["remaining_seconds"] <= 0, "server_ms": int(now.timestamp() * 1000),
-        "deadline_ms": int(interview.deadline.timestamp() * 1000),
+        "time_up": state["remaining_seconds"] <= 0, "server_ms": int(state["server_now"].timestamp() * 1000),
+        "deadline_ms": int(state["deadline"].timestamp() * 1000),
     }, status_code=status_code)
 
 
@@ -387,10 +395,10 @@ def save(
 @pages.get("/interviews/{public_id}/submit")
 def confirm_page(request: Request, db: DbDep, viewer: ViewerDep, public_id: str):
     """Confirm finishing early: lists the unanswered and flagged questions."""
-    interview = _open(request, db, viewer, public_id)
-    if interview.status == "finished":
+    state, _ = _open(request, db, viewer, public_id)
+    if state["status"] == "finished":
         return RedirectResponse(f"/interviews/{public_id}/report", status_code=303)
-    return render(request, "interviews/confirm.html", {"iv": iv.summary(interview)})
+    return render(request, "interviews/confirm.html", {"iv": state})
 
 
 @pages.post("/interviews/{public_id}/submit")
