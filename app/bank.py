@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,6 +137,17 @@ def summary_of(markdown: str, limit: int = 380) -> str:
     return plain[:limit].rsplit(" ", 1)[0] + " …"
 
 
+def summary_html_of(summary: str) -> str:
+    """The shortened prompt rendered once, so lists show math without rendering per request."""
+    text = summary
+    if text.count("$") % 2:  # the cut fell inside a formula: drop the unfinished one
+        text = text[: text.rfind("$")].rstrip() + " …"
+    try:
+        return render_inline(text)
+    except MathError:
+        return html.escape(text)
+
+
 def update_search_index(session: Session, question: Question) -> None:
     """Keep SQLite's FTS5 row for a question in step with its search_text."""
     if session.get_bind().dialect.name != "sqlite":
@@ -170,6 +182,7 @@ def save_version(
     question.type = spec.type
     question.search_text = search_text_of(spec)
     question.summary = summary_of(spec.prompt)
+    question.summary_html = summary_html_of(question.summary)
     question.updated_at = utcnow()
     session.flush()
     update_search_index(session, question)

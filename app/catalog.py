@@ -149,7 +149,7 @@ def list_questions(
         item = {
             "id": question.id, "slug": question.slug, "topic": topic.slug, "topic_name": topic.name,
             "difficulty": question.difficulty, "type": question.type,
-            "prompt": question.summary,
+            "prompt": question.summary, "prompt_html": question.summary_html,
             "status": "new",
         }
         if last is not None:

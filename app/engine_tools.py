@@ -153,14 +153,17 @@ class PerceptronIn(In):
     bias: Num | None = None
     learning_rate: Annotated[float, Field(gt=0, le=100)] = 1.0
     epochs: Annotated[int, Field(ge=1, le=100)] = 20
+    # The bank's convention (and the seed inventory's): the step fires at z >= 0.
+    fire_at_zero: bool = True
 
 
 def _perceptron(m: PerceptronIn) -> dict[str, Any]:
     if m.weights is not None:
-        w = engine.gate_truth_table(m.gate, m.weights, m.bias if m.bias is not None else 0.0)
+        w = engine.gate_truth_table(m.gate, m.weights, m.bias if m.bias is not None else 0.0, fire_at_zero=m.fire_at_zero)
         rows = [{"inputs": r["x"], "weighted_sum": r["z"], "output": r["y"], "target": r["target"]} for r in w.result["rows"]]
         return {**w.result, "rows": rows, "correct": bool(w.result["implements"]), "steps": w.steps}
-    w = engine.train_perceptron(m.gate, lr=m.learning_rate, bias=m.bias or 0.0, max_epochs=m.epochs)
+    w = engine.train_perceptron(m.gate, lr=m.learning_rate, bias=m.bias or 0.0, max_epochs=m.epochs,
+                                fire_at_zero=m.fire_at_zero)
     return _with_steps(w, updates=w.result["history"])
 
 
@@ -290,7 +293,8 @@ TOOLS: dict[str, Tool] = {t.slug: t for t in [
          _perceptron,
          (Input("gate", "Gate", "choice", "AND", ("AND", "OR", "NAND", "NOR", "XOR")),
           Input("weights", "Weights w1, w2 (empty: train from zeros)", "vector", "1, 1"), Input("bias", "Bias", "number", "-1.5"),
-          Input("learning_rate", "Learning rate (training)", "number", "1"), Input("epochs", "Max epochs (training)", "int", "20")),
+          Input("learning_rate", "Learning rate (training)", "number", "1"), Input("epochs", "Max epochs (training)", "int", "20"),
+          Input("fire_at_zero", "Step fires at z = 0 (z ≥ 0)", "bool", "true")),
          picture="gate"),
     Tool("backprop-step", "Backpropagation step", "Forward pass, every gradient and the updated weights of a small network.", BackpropIn,
          _backprop,

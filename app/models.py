@@ -79,6 +79,7 @@ class Question(Base):
     search_text: Mapped[str] = mapped_column(Text, default="")
     # The prompt as plain text, shortened: what lists show without loading a version.
     summary: Mapped[str] = mapped_column(String(400), default="")
+    summary_html: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

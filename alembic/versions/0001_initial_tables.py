@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 15:12:23.985673
+Create Date: 2026-11-22 15:17:37.089518
 
 """
 from typing import Sequence, Union
@@ -113,6 +113,7 @@ def upgrade() -> None:
     sa.Column('current_version_id', sa.Integer(), nullable=True),
     sa.Column('search_text', sa.Text(), nullable=False),
     sa.Column('summary', sa.String(length=400), nullable=False),
+    sa.Column('summary_html', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['current_version_id'], ['question_versions.id'], name='fk_questions_current_version', use_alter=True),

@@ -179,8 +179,18 @@ class Params:
         self.values[key] = jsonable(value)
         return value
 
-    def choice(self, key: str, options: Sequence[Any], weights: Sequence[float] | None = None) -> Any:
-        """One of `options` (fixed values must be among them)."""
+    def choice(self, key: str, options: Sequence[Any], weights: Sequence[float] | None = None,
+               implied: dict[Any, Sequence[str]] | None = None) -> Any:
+        """One of `options` (fixed values must be among them).
+
+        `implied` maps an option to params that only it uses: when the caller fixed some of those
+        params but not `key`, the choice is limited to the options they imply.
+        """
+        if key not in self.fixed and implied:
+            hinted = [o for o in options if any(k in self.fixed for k in implied.get(o, ()))]
+            if hinted:
+                options = hinted
+                weights = None
         if key in self.fixed:
             v = self.fixed[key]
             if isinstance(v, str):
@@ -348,6 +358,12 @@ class Params:
         return v
 
 
+def _variant(values: dict[str, Any]) -> str:
+    keys = ("kind", "variant", "mode", "ask", "loss", "method", "cell", "gate")
+    shown = [f"{k}={values[k]}" for k in keys if k in values]
+    return ", ".join(shown) or "as drawn"
+
+
 def _is_num(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
@@ -381,6 +397,11 @@ class Family:
         # Wording draws use their own stream, so the numbers depend on params alone.
         words = np.random.default_rng([seed, 7919])
         inst = self.build(p, words)
+        unused = sorted(set(params) - set(p.values))
+        if unused:
+            raise ValueError(
+                f"{self.name}: param {unused[0]!r} does not apply to this variant ({_variant(p.values)})"
+            )
         atol, rtol = inst.atol, inst.rtol
         answer = jsonable(inst.answer)
         if not _finite(answer):

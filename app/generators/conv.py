@@ -39,7 +39,7 @@ class ConvOutputSize(Family):
                   "C": "input channels (shown with K)", "ask": "'size' or 'shape'"}
 
     def build(self, p: Params, words) -> Instance:
-        ask = p.choice("ask", ["size", "shape"], weights=[0.7, 0.3])
+        ask = p.choice("ask", ["size", "shape"], weights=[0.7, 0.3], implied={"shape": ["K", "C"]})
         classic = [(224, 7, 3, 2), (224, 3, 1, 1), (227, 11, 0, 4), (32, 5, 0, 1), (28, 5, 2, 1),
                    (64, 3, 1, 2)]
         if not any(p.has(k) for k in "IFPS") and p.rng.random() < 0.2:

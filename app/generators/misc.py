@@ -133,7 +133,9 @@ class TF1Snippet(Family):
     }
 
     def build(self, p: Params, words) -> Instance:
-        kind = p.choice("kind", ["constant_op", "counter", "placeholder", "add_sub"])
+        kind = p.choice("kind", ["constant_op", "counter", "placeholder", "add_sub"],
+                        implied={"constant_op": ["op"], "counter": ["start", "updates", "increment"],
+                                 "placeholder": ["multiplier", "fed"]})
         if kind == "constant_op":
             a = p.integer("a", -100, 100, draw=(1, 9))
             b = p.integer("b", -100, 100, draw=(1, 9))
@@ -294,7 +296,8 @@ class UpdateRatio(Family):
     }
 
     def build(self, p: Params, words) -> Instance:
-        variant = p.choice("variant", ["norms", "matrix"], weights=[0.6, 0.4])
+        variant = p.choice("variant", ["norms", "matrix"], weights=[0.6, 0.4],
+                           implied={"norms": ["weight_norm", "grad_norm"], "matrix": ["W", "G"]})
         lr = p.choice("lr", [1e-4, 1e-3, 1e-2, 0.05, 0.1, 0.5, 1.0]) if not p.has("lr") else \
             p.number("lr", 1e-8, 10)
         if variant == "norms":
@@ -450,7 +453,8 @@ class OneHot(Family):
                   "names": "optional list of class names (encode)"}
 
     def build(self, p: Params, words) -> Instance:
-        mode = p.choice("mode", ["encode", "decode"])
+        mode = p.choice("mode", ["encode", "decode"],
+                        implied={"encode": ["label", "num_classes", "names"], "decode": ["probs"]})
         if mode == "encode":
             k = p.integer("num_classes", 2, 20, draw=(3, 7))
             label = p.integer("label", 0, k - 1)

@@ -278,9 +278,10 @@ class LRSchedule(Family):
                   "t": "epoch", "ask": "'rate' or 'first_below'", "threshold": "threshold (first_below)"}
 
     def build(self, p: Params, words) -> Instance:
-        kind = p.choice("kind", ["step", "exponential", "inverse_time"])
+        kind = p.choice("kind", ["step", "exponential", "inverse_time"], implied={"step": ["gamma", "step_size"]})
         lr0 = p.choice("lr0", [0.1, 0.01, 0.001]) if not p.has("lr0") else p.number("lr0", 1e-8, 10)
-        ask = p.choice("ask", ["rate", "first_below"], weights=[0.7, 0.3])
+        ask = p.choice("ask", ["rate", "first_below"], weights=[0.7, 0.3],
+                       implied={"rate": ["t"], "first_below": ["threshold"]})
         h: dict = {}
         if kind == "step":
             h["gamma"] = p.choice("gamma", [0.5, 0.1]) if not p.has("gamma") else p.number("gamma", 0.01, 0.99)

@@ -39,7 +39,8 @@ class LossValue(Family):
     }
 
     def build(self, p: Params, words) -> Instance:
-        kind = p.choice("loss", ["mse", "bce", "cce", "cce_logits"])
+        kind = p.choice("loss", ["mse", "bce", "cce", "cce_logits"],
+                        implied={"cce_logits": ["logits"], "cce": ["label"], "mse": ["y_true"], "bce": ["y_true"]})
         if kind == "mse":
             y = p.vector("y_true", (3, 5), -1000, 1000, decimals=1, draw=(-3, 8), ints=False)
             yh = p.vector("y_pred", len(y), -1000, 1000, decimals=1, draw=(-3, 8), ints=False)
@@ -226,7 +227,8 @@ class Dropout(Family):
         a = p.vector("a", (4, 6), -1000, 1000, draw=(1, 9), max_len=8)
         rate = p.choice("p", [0.1, 0.2, 0.25, 0.5]) if not p.has("p") else p.number("p", 0, 0.95)
         conv = p.choice("convention", ["rate", "keep_prob"], weights=[0.6, 0.4])
-        ask = p.choice("ask", ["output", "expected_dropped", "inference"], weights=[0.7, 0.2, 0.1])
+        ask = p.choice("ask", ["output", "expected_dropped", "inference"], weights=[0.7, 0.2, 0.1],
+                       implied={"output": ["mask"], "expected_dropped": ["units"]})
         if p.has("mask"):
             mask = p.vector("mask", len(a), 0, 1)
         else:

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 def include_routes(app: FastAPI) -> None:
     """Attach every area's router to the app."""
     from app.routes import api, engine, practice, progress
+    from app.routes import admin as admin_routes
     from app.routes import auth as auth_routes
     from app.routes import interviews as interview_routes
 
@@ -17,4 +18,5 @@ def include_routes(app: FastAPI) -> None:
     app.include_router(engine.api)
     app.include_router(engine.pages)
     auth_routes.install(app)
+    admin_routes.install(app)
     interview_routes.install(app)
