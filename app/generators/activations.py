@@ -105,7 +105,7 @@ class Activation(Family):
                   "slope": "leaky ReLU slope a (0.01, 0.1, 0.2)", "ask": "'both' ([f, f']), 'value' or 'derivative'"}
 
     def build(self, p: Params, words) -> Instance:
-        fn = p.choice("function", list(ACT_NAMES), weights=[3, 3, 2, 2, 1, 1, 1])
+        fn = p.choice("function", list(ACT_NAMES), weights=[3, 3, 2, 2, 1, 1, 1], implied={"leaky_relu": ["slope"]})
         x = p.number("x", -10, 10, decimals=1, draw=(-5, 5))
         ask = p.choice("ask", ["both", "value", "derivative"], weights=[0.5, 0.25, 0.25])
         kw = {}

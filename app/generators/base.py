@@ -174,6 +174,14 @@ class Params:
         """Whether the caller fixed `key`."""
         return key in self.fixed
 
+    def length_of(self, *keys: str, default: Any = None) -> Any:
+        """Length of the first of `keys` the caller fixed as a list (so partner vectors match), else default."""
+        for key in keys:
+            v = self.fixed.get(key)
+            if isinstance(v, (list, tuple)) and v:
+                return len(v)
+        return default
+
     def set(self, key: str, value: Any) -> Any:
         """Record a derived parameter (so instance.params reproduces the instance)."""
         self.values[key] = jsonable(value)
@@ -187,9 +195,10 @@ class Params:
         params but not `key`, the choice is limited to the options they imply.
         """
         if key not in self.fixed and implied:
-            hinted = [o for o in options if any(k in self.fixed for k in implied.get(o, ()))]
-            if hinted:
-                options = hinted
+            score = {o: sum(k in self.fixed for k in implied.get(o, ())) for o in options}
+            best = max(score.values())
+            if best:
+                options = [o for o in options if score[o] == best]
                 weights = None
         if key in self.fixed:
             v = self.fixed[key]

@@ -116,7 +116,7 @@ class ConvPaddingTF(Family):
                   "ask": "'output' or 'pad' (pad_before and pad_after, SAME only)"}
 
     def build(self, p: Params, words) -> Instance:
-        mode = p.choice("mode", ["same", "valid"])
+        mode = p.choice("mode", ["same"] if p.fixed.get("ask") == "pad" else ["same", "valid"])
         ask = p.choice("ask", ["output", "pad"], weights=[0.6, 0.4]) if mode == "same" else \
             p.choice("ask", ["output"])
         f = p.choice("F", [1, 2, 3, 4, 5, 7]) if not p.has("F") else p.integer("F", 1, 64)
@@ -249,6 +249,8 @@ class Conv2D(Family):
         if p.has("kernel"):
             kern = p.matrix("kernel", None, -100, 100, max_shape=(3, 3))
             kname = "given"
+            if p.has("kernel_name"):
+                kname = p.choice("kernel_name", [*NAMED_KERNELS, "random"])
         else:
             kname = p.choice("kernel_name", [*NAMED_KERNELS, "random"], weights=[1, 1, 1, 1, 1, 3])
             if kname == "random":
@@ -447,7 +449,8 @@ class ReceptiveField(Family):
                   "ask": "'rf' or 'weights' ([stack, single] per channel pair)"}
 
     def build(self, p: Params, words) -> Instance:
-        n = p.integer("layers", 1, 8, draw=(2, 5))
+        n = p.integer("layers", 1, 8, draw=(2, 5)) if not p.length_of("strides") else \
+            p.integer("layers", 1, 8, draw=(p.length_of("strides"),) * 2)
         k = p.choice("kernel", [3, 5]) if not p.has("kernel") else p.integer("kernel", 1, 15)
         ask = p.choice("ask", ["rf", "weights"], weights=[0.7, 0.3])
         if p.has("strides"):

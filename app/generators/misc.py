@@ -52,6 +52,17 @@ class MatmulShape(Family):
             while k2 == k:
                 k2 = int(p.rng.integers(1, 7))
             a_def, b_def = [m, k], [n, k2] if transpose_b else [k2, n]
+        # a fixed operand: draw the other one to fit the variant
+        if p.has("a_shape") and not p.has("b_shape") and isinstance(p.fixed["a_shape"], list) \
+                and p.fixed["a_shape"] and isinstance(p.fixed["a_shape"][-1], int):
+            ka = p.fixed["a_shape"][-1]
+            inner = ka if variant == "shape" else (ka % 6) + 1
+            b_def = [n, inner] if transpose_b else [inner, n]
+        elif p.has("b_shape") and not p.has("a_shape") and isinstance(p.fixed["b_shape"], list) \
+                and len(p.fixed["b_shape"]) >= 2 and isinstance(p.fixed["b_shape"][-2], int):
+            fb = p.fixed["b_shape"]
+            kb = fb[-1] if transpose_b else fb[-2]
+            a_def = [m, kb if variant == "shape" else (kb % 6) + 1]
         a = self._shape(p, "a_shape", a_def)
         b = self._shape(p, "b_shape", b_def)
         b_used = [*b[:-2], b[-1], b[-2]] if transpose_b else b
@@ -134,8 +145,8 @@ class TF1Snippet(Family):
 
     def build(self, p: Params, words) -> Instance:
         kind = p.choice("kind", ["constant_op", "counter", "placeholder", "add_sub"],
-                        implied={"constant_op": ["op"], "counter": ["start", "updates", "increment"],
-                                 "placeholder": ["multiplier", "fed"]})
+                        implied={"constant_op": ["op", "a", "b"], "counter": ["start", "updates", "increment"],
+                                 "placeholder": ["multiplier", "fed"], "add_sub": ["a", "b"]})
         if kind == "constant_op":
             a = p.integer("a", -100, 100, draw=(1, 9))
             b = p.integer("b", -100, 100, draw=(1, 9))
@@ -456,7 +467,9 @@ class OneHot(Family):
         mode = p.choice("mode", ["encode", "decode"],
                         implied={"encode": ["label", "num_classes", "names"], "decode": ["probs"]})
         if mode == "encode":
-            k = p.integer("num_classes", 2, 20, draw=(3, 7))
+            lab = p.fixed.get("label")
+            lo = lab + 1 if isinstance(lab, int) and not isinstance(lab, bool) and 0 <= lab < 20 else 3
+            k = p.integer("num_classes", 2, 20, draw=(max(3, lo), max(7, lo)))
             label = p.integer("label", 0, k - 1)
             if p.has("names"):
                 names = p.fixed["names"]

@@ -41,7 +41,10 @@ class MLPForward(Family):
     def build(self, p: Params, words) -> Instance:
         act = p.choice("activation", list(ACTS), weights=[0.5, 0.25, 0.25])
         ask = p.choice("ask", ["output", "hidden"], weights=[0.7, 0.3])
-        n_in = len(p.fixed["x"]) if p.has("x") and isinstance(p.fixed["x"], list) else int(p.rng.integers(2, 4))
+        n_in = p.length_of("x", default=None)
+        if n_in is None and isinstance(p.fixed.get("W1"), list) and isinstance(p.fixed["W1"][0], list):
+            n_in = len(p.fixed["W1"][0])
+        n_in = n_in or int(p.rng.integers(2, 4))
         x, W1, b1, W2, b2 = _draw_net(p, n_in)
         w = mlp_forward(x, [W1, [W2]], [b1, [b2]], act)
         h = w["layers"][0]["a"]

@@ -8,7 +8,20 @@ import numpy as np
 
 from engine import optimizers, schedules
 
-from .base import EXACT, SIG4, Family, Instance, Mistake, Params, num, pick, prefixed, sig, tex_vec, vec
+from .base import (
+    EXACT,
+    SIG4,
+    Family,
+    Instance,
+    Mistake,
+    Params,
+    num,
+    pick,
+    prefixed,
+    sig,
+    tex_vec,
+    vec,
+)
 
 # ------------------------------------------------------------------ C17 GD on a quadratic
 
@@ -29,6 +42,11 @@ class GDQuadratic(Family):
             x0 = p.integer("x0", -100, 100, draw=(-5, 5))
         if p.has("lr"):
             lr = p.number("lr", 1e-6, 100)
+            if p.has("regime"):
+                regime = p.choice("regime", ["monotone", "one_step", "oscillating", "diverging", "bouncing"])
+                got = optimizers.quadratic_descent(a, c, x0, lr, 1)["regime"]
+                if got != regime:
+                    raise p._bad("regime", f"is {got!r} for this a and lr, not {regime!r}")
         else:
             regime = p.choice("regime", ["monotone", "one_step", "oscillating", "diverging"], weights=[4, 1, 3, 2])
             frac = {"monotone": [0.1, 0.2, 0.3, 0.4], "one_step": [0.5], "oscillating": [0.6, 0.7, 0.8, 0.9],
@@ -75,7 +93,7 @@ class SGDUpdate(Family):
     params_doc = {"params": "parameters (1-4 values)", "grads": "gradients", "lr": "learning rate"}
 
     def build(self, p: Params, words) -> Instance:
-        pv = p.vector("params", (1, 4), -1000, 1000, decimals=2, draw=(-1, 1), ints=False, max_len=6)
+        pv = p.vector("params", p.length_of("grads", default=(1, 4)), -1000, 1000, decimals=2, draw=(-1, 1), ints=False, max_len=6)
         g = p.vector("grads", len(pv), -1000, 1000, decimals=2, draw=(-1, 1), ints=False)
         lr = p.choice("lr", [0.001, 0.01, 0.05, 0.1, 0.2, 0.5]) if not p.has("lr") else p.number("lr", 1e-6, 10)
         w = optimizers.sgd(pv, g, lr)
@@ -190,7 +208,10 @@ class AdamStep(Family):
                   "lr": "learning rate", "ask": "'theta', 'm_hat' or 'v'"}
 
     def build(self, p: Params, words) -> Instance:
-        theta = p.vector("theta", (1, 3), -100, 100, decimals=1, draw=(-2, 2), ints=False)
+        g_fixed = p.fixed.get("grads")
+        first = g_fixed[0] if isinstance(g_fixed, list) and g_fixed else None
+        n_theta = (len(first) or 1) if isinstance(first, list) else (1 if first is not None else (1, 3))
+        theta = p.vector("theta", n_theta, -100, 100, decimals=1, draw=(-2, 2), ints=False)
         if p.has("grads"):
             raw = p.fixed["grads"]
             if not isinstance(raw, list) or not 1 <= len(raw) <= 3:
@@ -278,7 +299,8 @@ class LRSchedule(Family):
                   "t": "epoch", "ask": "'rate' or 'first_below'", "threshold": "threshold (first_below)"}
 
     def build(self, p: Params, words) -> Instance:
-        kind = p.choice("kind", ["step", "exponential", "inverse_time"], implied={"step": ["gamma", "step_size"]})
+        kind = p.choice("kind", ["step", "exponential", "inverse_time"],
+                        implied={"step": ["gamma", "step_size"], "exponential": ["k"], "inverse_time": ["k"]})
         lr0 = p.choice("lr0", [0.1, 0.01, 0.001]) if not p.has("lr0") else p.number("lr0", 1e-8, 10)
         ask = p.choice("ask", ["rate", "first_below"], weights=[0.7, 0.3],
                        implied={"rate": ["t"], "first_below": ["threshold"]})

@@ -199,14 +199,14 @@ class NeuronOutput(Family):
                   "activation": "'linear', 'step', 'sigmoid', 'relu' or 'tanh'", "k": "slope of the linear activation"}
 
     def build(self, p: Params, words) -> Instance:
-        act = p.choice("activation", list(ACT_TEXT))
+        act = p.choice("activation", list(ACT_TEXT), implied={"linear": ["k"]})
         decimals = 0 if act in ("linear", "step", "relu") else 1
         if decimals:
-            x = p.vector("x", (2, 4), -100, 100, decimals=1, draw=(-2, 2), ints=False, max_len=6)
+            x = p.vector("x", p.length_of("w", default=(2, 4)), -100, 100, decimals=1, draw=(-2, 2), ints=False, max_len=6)
             wv = p.vector("w", len(x), -100, 100, decimals=1, draw=(-1, 1), ints=False)
             b = p.number("b", -100, 100, decimals=1, draw=(-1, 1))
         else:
-            x = p.vector("x", (2, 4), -100, 100, draw=(-5, 6), ints=False, max_len=6)
+            x = p.vector("x", p.length_of("w", default=(2, 4)), -100, 100, draw=(-5, 6), ints=False, max_len=6)
             wv = p.vector("w", len(x), -100, 100, draw=(-5, 6), ints=False)
             b = p.number("b", -100, 100, decimals=0, draw=(-5, 5))
         k = 1.0

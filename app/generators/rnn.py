@@ -19,7 +19,7 @@ class RNNParams(Family):
                   "cell": "'simple', 'lstm' or 'gru'", "reset_after": "GRU with Keras' reset_after=True"}
 
     def build(self, p: Params, words) -> Instance:
-        cell = p.choice("cell", list(CELL_TEXT))
+        cell = p.choice("cell", list(CELL_TEXT), implied={"gru": ["reset_after"]} if p.fixed.get("reset_after") else None)
         m = p.choice("input_dim", [1, 3, 8, 10, 16, 32, 50, 100, 128, 300]) if not p.has("input_dim") \
             else p.integer("input_dim", 1, 100000)
         n = p.choice("hidden", [4, 8, 16, 20, 32, 64, 128, 256]) if not p.has("hidden") \

@@ -40,7 +40,8 @@ class LossValue(Family):
 
     def build(self, p: Params, words) -> Instance:
         kind = p.choice("loss", ["mse", "bce", "cce", "cce_logits"],
-                        implied={"cce_logits": ["logits"], "cce": ["label"], "mse": ["y_true"], "bce": ["y_true"]})
+                        implied={"cce_logits": ["logits", "label"], "cce": ["label", "y_pred"],
+                                 "mse": ["y_true", "y_pred"], "bce": ["y_true", "y_pred"]})
         if kind == "mse":
             y = p.vector("y_true", (3, 5), -1000, 1000, decimals=1, draw=(-3, 8), ints=False)
             yh = p.vector("y_pred", len(y), -1000, 1000, decimals=1, draw=(-3, 8), ints=False)
@@ -146,7 +147,7 @@ class BatchNormForward(Family):
 
     def build(self, p: Params, words) -> Instance:
         m = int(p.rng.integers(3, 6))
-        d = int(p.rng.integers(1, 3))
+        d = p.length_of("gamma", "beta", default=int(p.rng.integers(1, 3)))
         x = p.matrix("x", None, -1000, 1000, draw=(0, 9), draw_shape=(m, d), max_shape=(8, 3))
         m, d = len(x), len(x[0])
         if m < 2:
@@ -224,7 +225,7 @@ class Dropout(Family):
                   "units": "layer size (expected_dropped)"}
 
     def build(self, p: Params, words) -> Instance:
-        a = p.vector("a", (4, 6), -1000, 1000, draw=(1, 9), max_len=8)
+        a = p.vector("a", p.length_of("mask", default=(4, 6)), -1000, 1000, draw=(1, 9), max_len=8)
         rate = p.choice("p", [0.1, 0.2, 0.25, 0.5]) if not p.has("p") else p.number("p", 0, 0.95)
         conv = p.choice("convention", ["rate", "keep_prob"], weights=[0.6, 0.4])
         ask = p.choice("ask", ["output", "expected_dropped", "inference"], weights=[0.7, 0.2, 0.1],
@@ -303,7 +304,9 @@ class IterationsPerEpoch(Family):
             n = p.integer("n_samples", 1000, 100000)
         b = p.choice("batch_size", [16, 32, 64, 100, 128, 200, 256, 300]) if not p.has("batch_size") \
             else p.integer("batch_size", 1, 10**9)
-        ask = p.choice("ask", ["iterations", "total", "last_batch"], weights=[0.5, 0.3, 0.2])
+        asks = ["iterations", "total"] if p.fixed.get("drop_last") is True else ["iterations", "total", "last_batch"]
+        ask = p.choice("ask", asks, weights=[0.5, 0.3, 0.2][:len(asks)],
+                       implied={"total": ["epochs"]})
         drop = p.flag("drop_last", 0.25) if ask != "last_batch" else p.flag("drop_last", 0.0)
         if ask == "last_batch" and drop:
             raise p._bad("drop_last", "must be false when asking for the last batch")
@@ -363,7 +366,7 @@ class L2WeightDecay(Family):
     params_doc = {"w": "weights (1-3 values)", "g": "data gradient", "lr": "learning rate η", "lam": "λ"}
 
     def build(self, p: Params, words) -> Instance:
-        wv = p.vector("w", (1, 3), -100, 100, decimals=2, draw=(-1, 1), ints=False, max_len=6)
+        wv = p.vector("w", p.length_of("g", default=(1, 3)), -100, 100, decimals=2, draw=(-1, 1), ints=False, max_len=6)
         g = p.vector("g", len(wv), -100, 100, decimals=2, draw=(-0.5, 0.5), ints=False)
         lr = p.choice("lr", [0.01, 0.05, 0.1, 0.2, 0.5]) if not p.has("lr") else p.number("lr", 1e-6, 10)
         lam = p.choice("lam", [0.001, 0.01, 0.05, 0.1, 0.5]) if not p.has("lam") else p.number("lam", 0, 10)

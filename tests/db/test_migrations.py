@@ -38,3 +38,20 @@ def test_sqlite_pragmas(db):
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+
+
+def test_downgrade_to_base_and_up_again(tmp_path):
+    from alembic import command
+
+    from app.migrate import alembic_config
+
+    if PG_URL:
+        return  # the per-test schema is already migrated; SQLite covers the round trip
+    url = f"sqlite:///{tmp_path / 'roundtrip.sqlite3'}"
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "head")
+    command.downgrade(cfg, "base")
+    engine = create_engine(url)
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    engine.dispose()
+    command.upgrade(cfg, "head")
