@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.config import Settings, get_settings
@@ -77,7 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await stop(app)
             db.dispose()
 
-    app = FastAPI(
+    # The API docs serve Swagger UI and ReDoc from the package, not from a CDN.
+    app = FastAPIOffline(
         title="deepprep",
         summary="Practise deep-learning interview questions: scored answers, worked solutions, mock interviews.",
         version="0.1.0",

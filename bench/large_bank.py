@@ -3,8 +3,8 @@
 The real bank (questions/) is loaded first by `deepprep migrate`; this adds variants of those
 questions until the bank holds `total` questions. Each variant is the template's spec with a new
 slug and two extra tags drawn from a vocabulary (so searches have varied selectivity); its
-search text, summary and hash come from app.bank's own functions, and its rendered HTML is the
-template's (the rendered fields do not change). Rows go in with executemany on one transaction:
+search text, summary and hash come from app.bank's own functions; every other column (the rendered
+HTML included, which the new tags do not change) is copied from the template's rows. Rows go in with executemany on one transaction:
 rendering Markdown 50,000 times through app.bank.create_question would take minutes.
 """
 
@@ -35,39 +35,44 @@ def grow(db_path: Path, total: int, *, seed: int = 7) -> dict[str, float]:
     try:
         con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA synchronous=OFF")
+        con.row_factory = sqlite3.Row
+        # Every column is copied from the template row, so columns added later come along unchanged.
         templates = con.execute(
-            "SELECT q.id, q.slug, q.topic_id, q.difficulty, q.type, q.origin, q.created_at, "
-            "v.spec, v.html, v.author, v.note, v.created_at "
-            "FROM questions q JOIN question_versions v ON v.id = q.current_version_id "
+            "SELECT q.id AS qid, v.id AS vid FROM questions q JOIN question_versions v ON v.id = q.current_version_id "
             "WHERE q.archived = 0 ORDER BY q.id"
         ).fetchall()
         if not templates:
             raise RuntimeError(f"{db_path} has no questions to copy; run `deepprep migrate` on it first")
-        specs = [QuestionSpec.model_validate(json.loads(t[7])) for t in templates]
+        q_rows = [dict(con.execute("SELECT * FROM questions WHERE id = ?", (t["qid"],)).fetchone()) for t in templates]
+        v_rows = [dict(con.execute("SELECT * FROM question_versions WHERE id = ?", (t["vid"],)).fetchone())
+                  for t in templates]
+        specs = [QuestionSpec.model_validate(json.loads(v["spec"])) for v in v_rows]
         have = con.execute("SELECT count(*) FROM questions WHERE archived = 0").fetchone()[0]
         next_q = con.execute("SELECT coalesce(max(id), 0) FROM questions").fetchone()[0] + 1
         next_v = con.execute("SELECT coalesce(max(id), 0) FROM question_versions").fetchone()[0] + 1
+        q_cols, v_cols = list(q_rows[0]), list(v_rows[0])
         questions, versions, fts = [], [], []
         for i in range(max(0, total - have)):
             k = i % len(templates)
-            t, base = templates[k], specs[k]
-            slug = f"{t[1][:60]}-v{i}"
+            base = specs[k]
+            slug = f"{q_rows[k]['slug'][:60]}-v{i}"
             spec = base.model_copy(update={"slug": slug, "tags": [*base.tags, rng.choice(VOCAB), rng.choice(VOCAB)]})
             data = spec.model_dump(mode="json")
             qid, vid = next_q + i, next_v + i
             search_text = search_text_of(spec)
-            questions.append((qid, slug, t[2], t[3], t[4], 0, t[5], vid, search_text, summary_of(spec.prompt), t[6], t[6]))
-            versions.append((vid, qid, 1, json.dumps(data), spec_hash(data), t[8], t[9], t[10], t[11]))
+            q = dict(q_rows[k], id=qid, slug=slug, current_version_id=vid, search_text=search_text,
+                     summary=summary_of(spec.prompt))
+            v = dict(v_rows[k], id=vid, question_id=qid, number=1, spec=json.dumps(data), content_hash=spec_hash(data))
+            questions.append(tuple(q[c] for c in q_cols))
+            versions.append(tuple(v[c] for c in v_cols))
             fts.append((qid, search_text))
         built = time.perf_counter()
         con.execute("BEGIN")
         con.execute("PRAGMA defer_foreign_keys=ON")
-        con.executemany(
-            "INSERT INTO questions (id, slug, topic_id, difficulty, type, archived, origin, current_version_id, "
-            "search_text, summary, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", questions)
-        con.executemany(
-            "INSERT INTO question_versions (id, question_id, number, spec, content_hash, html, author, note, created_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?)", versions)
+        con.executemany(f"INSERT INTO questions ({', '.join(q_cols)}) VALUES ({', '.join('?' * len(q_cols))})",
+                        questions)
+        con.executemany(f"INSERT INTO question_versions ({', '.join(v_cols)}) VALUES ({', '.join('?' * len(v_cols))})",
+                        versions)
         con.executemany("INSERT INTO question_fts (rowid, body) VALUES (?, ?)", fts)
         con.execute("COMMIT")
         count = con.execute("SELECT count(*) FROM questions WHERE archived = 0").fetchone()[0]

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Form, HTTPException, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 
 from app import interviews as iv
 from app.charts import line_chart
@@ -54,7 +54,7 @@ class InterviewIn(BaseModel):
 
 class AnswerSave(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    answer: str | StrictInt | float | list[str | StrictInt] | None = Field(
+    answer: str | StrictInt | StrictFloat | list[str | StrictInt] | None = Field(
         description="text, or option ids for choice questions; null or empty clears it")
     elapsed_ms: StrictInt | None = Field(None, ge=0, le=86_400_000, description="time spent on the question since the last save")
     flagged: StrictBool | None = None

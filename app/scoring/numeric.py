@@ -12,6 +12,9 @@ Rules:
 - Shape: the answer must have the expected shape, ignoring axes of length 1 ("5" matches [5],
   "1, 2, 3" matches [[1, 2, 3]]). A different shape scores 0 with a message saying so.
 - Partial credit: the fraction of values that match; correct only when all do.
+
+``values_match`` applies the same shape and value rules to already parsed values (e.g. to
+recognise an answer equal to a known mistake's value).
 """
 
 from __future__ import annotations
@@ -83,6 +86,52 @@ def _matches(
     return np.where(e == 0, np.abs(a) <= atol, close)
 
 
+def _compare(
+    parsed: ParsedNumbers, e: np.ndarray, atol: float, rtol: float, sig_figs: int | None
+) -> np.ndarray | None:
+    """Which values match, in the expected shape; None when the shapes differ."""
+    a = parsed.values
+    if a.size != e.size or _squeezed(a.shape) != _squeezed(e.shape):
+        return None
+    a = a.reshape(e.shape)
+    ok = _matches(a, e, atol, rtol, sig_figs)
+    pct = parsed.percent.reshape(e.shape)
+    if pct.any():
+        # "45%" also stands for the bare number 45 when that is what is expected.
+        ok |= pct & _matches(a * 100.0, e, atol, rtol, sig_figs)
+    return ok
+
+
+def values_match(
+    given: np.ndarray | ParsedNumbers,
+    expected: Any,
+    *,
+    atol: float = 1e-8,
+    rtol: float = 1e-2,
+    sig_figs: int | None = None,
+) -> bool:
+    """Whether given values equal expected ones by exactly the rule of ``score_numeric``.
+
+    Same shape ignoring axes of length 1, every value within the tolerance (or the same
+    significant figures). ``given`` is ``parse_numeric(answer)`` or, to also apply the
+    percent rule ("45%" matches 45), ``parse_numbers(answer)``. An expected value that is not
+    a finite number, list or matrix matches nothing.
+    """
+    try:
+        e = expected_array(expected)
+    except ValueError:
+        return False
+    if isinstance(given, ParsedNumbers):
+        parsed = given
+    else:
+        values = np.asarray(given, dtype=np.float64)
+        parsed = ParsedNumbers(values, np.zeros(values.shape, dtype=bool), ())
+    if not np.all(np.isfinite(parsed.values)):
+        return False
+    ok = _compare(parsed, e, atol, rtol, sig_figs)
+    return ok is not None and bool(ok.all())
+
+
 def _tolerance_text(e: np.ndarray, atol: float, rtol: float, sig_figs: int | None) -> str:
     if sig_figs is not None:
         return f"to {sig_figs} significant figure{'s' if sig_figs != 1 else ''}"
@@ -121,15 +170,9 @@ def score_numeric(
     if atol < 0 or rtol < 0 or (sig_figs is not None and sig_figs < 1):
         raise ValueError("atol and rtol must be >= 0 and sig_figs >= 1")
     parsed = parse_numbers(answer)
-    a = parsed.values
-    if a.size != e.size or _squeezed(a.shape) != _squeezed(e.shape):
+    ok = _compare(parsed, e, atol, rtol, sig_figs)
+    if ok is None:
         return _shape_feedback(parsed, answer, e)
-    a = a.reshape(e.shape)
-    pct = parsed.percent.reshape(e.shape)
-    ok = _matches(a, e, atol, rtol, sig_figs)
-    if pct.any():
-        # "45%" also stands for the bare number 45 when that is what is expected.
-        ok |= pct & _matches(a * 100.0, e, atol, rtol, sig_figs)
     n, k = e.size, int(ok.sum())
     value = k / n
     tol = _tolerance_text(e, atol, rtol, sig_figs)

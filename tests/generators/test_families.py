@@ -317,3 +317,22 @@ def test_mistake_equal_to_answer_is_dropped():
     inst = GENERATORS["conv_output_size"].instantiate(0, {"I": 12, "F": 3, "P": 0, "S": 1, "ask": "size"})
     assert all(m.name != "forgot the padding" for m in inst.mistakes)
     assert all(m.value != inst.answer for m in inst.mistakes)
+
+
+def test_params_imply_the_variant():
+    """Fixing params that only one variant uses selects that variant (authors need not name it)."""
+    assert GENERATORS["tf1_snippet"].instantiate(0, {"multiplier": 2, "fed": 3.5}).answer == 7.0
+    ratio = GENERATORS["update_ratio"].instantiate(0, {"W": [[1, 0], [0, 1]], "G": [[1, 0], [0, 1]], "lr": 0.001})
+    assert ratio.params["variant"] == "matrix"
+    assert GENERATORS["one_hot"].instantiate(0, {"probs": [0.2, 0.8]}).answer == 1
+    assert GENERATORS["loss_value"].instantiate(0, {"logits": [2, 1, 0.1], "label": 0}).params["loss"] == "cce_logits"
+    assert GENERATORS["activation"].instantiate(0, {"slope": 0.2}).params["function"] == "leaky_relu"
+    # a partner vector takes the length of the fixed one
+    assert len(GENERATORS["sgd_update"].instantiate(0, {"grads": [0.1, 0.2, 0.3]}).params["params"]) == 3
+
+
+def test_param_of_another_variant_is_refused():
+    with pytest.raises(ValueError, match="'units' does not apply"):
+        GENERATORS["dropout"].instantiate(0, {"ask": "output", "units": 100})
+    with pytest.raises(ValueError, match="'regime'"):
+        GENERATORS["gd_quadratic"].instantiate(0, {"a": 1, "lr": 0.1, "regime": "diverging"})

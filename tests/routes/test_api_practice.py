@@ -115,3 +115,12 @@ def test_malformed_json_is_422(client):
 def test_openapi_lists_api_only(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert "/api/questions" in paths and "/questions/{slug}" not in paths
+
+
+def test_api_docs_work_without_a_cdn(client):
+    from tests.helpers import parse_html
+
+    page = parse_html(client.get("/docs").text)
+    sources = [s.get("src", "") for s in page.select("script")] + [link.get("href", "") for link in page.select("link")]
+    assert all(not src.startswith("http") for src in sources), sources
+    assert client.get(next(s for s in sources if s.endswith(".js"))).status_code == 200

@@ -147,3 +147,57 @@ def test_returns_score() -> None:
     s = score_numeric("1", expected=1)
     assert isinstance(s, Score)
     assert s.feedback.covered == [] and s.feedback.missed == [] and s.feedback.mistake is None
+
+
+# values_match: the scorer's comparison rule for already parsed values (known mistakes).
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("5", [5]),  # axes of length 1 are ignored, as by the scorer
+        ("[5]", 5),
+        ("1, 2, 3", [[1, 2, 3]]),
+        ("[[1], [2], [3]]", [1, 2, 3]),
+        ("100.5", 100),  # within rtol
+    ],
+)
+def test_values_match_agrees_with_the_scorer_on_matches(answer: str, expected) -> None:
+    from app.scoring import parse_numeric, values_match
+
+    assert score_numeric(answer, expected=expected).correct
+    assert values_match(parse_numeric(answer), expected, atol=1e-8, rtol=1e-2)
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("1, 2", [[1], [2], [3]]),  # shape differs
+        ("1, 2, 3, 4", [[1, 2], [3, 4]]),  # same size, different shape
+        ("102", 100),  # outside rtol
+        ("[1, 2.5]", [1, 2]),  # one value off: partial credit is not a match
+    ],
+)
+def test_values_match_agrees_with_the_scorer_on_mismatches(answer: str, expected) -> None:
+    from app.scoring import parse_numeric, values_match
+
+    assert not score_numeric(answer, expected=expected).correct
+    assert not values_match(parse_numeric(answer), expected, atol=1e-8, rtol=1e-2)
+
+
+def test_values_match_tolerances_sig_figs_and_percent() -> None:
+    import numpy as np
+
+    from app.scoring import parse_numbers, parse_numeric, values_match
+
+    assert values_match(np.array(101.5), 100, atol=0, rtol=0.02)
+    assert not values_match(np.array(101.5), 100, atol=0, rtol=0.01)
+    assert values_match(np.array(0.7306), 0.7311, atol=0, rtol=0, sig_figs=3)
+    assert not values_match(np.array(0.73), 0.7311, atol=0, rtol=0.5, sig_figs=3)
+    # "45%" is 0.45; with the parsed form it also stands for 45, as in the scorer.
+    assert values_match(parse_numeric("45%"), 0.45, atol=1e-8, rtol=1e-2)
+    assert not values_match(parse_numeric("45%"), 45, atol=1e-8, rtol=1e-2)
+    assert values_match(parse_numbers("45%"), 45, atol=1e-8, rtol=1e-2)
+    # A malformed expected value matches nothing instead of raising.
+    assert not values_match(np.array(1.0), "abc", atol=1e-8, rtol=1e-2)
+    assert not values_match(np.array(1.0), [], atol=1e-8, rtol=1e-2)
