@@ -10,8 +10,16 @@ import numpy as np
 from app.bank_schema import QuestionSpec
 from app.generators import get_generator
 from app.rendering import render_markdown
-from app.scoring import AnswerFormatError, Feedback, Score, parse_numeric, score_choice, score_free_text, score_numeric
-from app.scoring import shuffled_order
+from app.scoring import (
+    AnswerFormatError,
+    Feedback,
+    Score,
+    parse_numeric,
+    score_choice,
+    score_free_text,
+    score_numeric,
+    shuffled_order,
+)
 
 MAX_SEED = 2**31 - 1
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
 from xml.sax.saxutils import escape as xml_escape
-from xml.sax.saxutils import quoteattr
 
 from app.formats.common import DIFFICULTY_TAG, Choice, Item, Mapper, feedback_block
 
@@ -101,11 +99,8 @@ def _item(q: Node) -> Item:
     kind = KINDS.get(qtype, qtype or "unknown")
     stem, fmt = _text(q.find("questiontext"))
     title = q.find("name").child_text("text").strip() if q.find("name") is not None else None
-    general, gfmt = _text(q.find("generalfeedback"))
-    item = Item(kind=kind, line=q.line, title=title or None, stem=stem, fmt=fmt,
-                general_feedback=general or None)
-    if general and gfmt != fmt and gfmt == "markdown":
-        item.general_feedback = general
+    general, _gfmt = _text(q.find("generalfeedback"))
+    item = Item(kind=kind, line=q.line, title=title or None, stem=stem, fmt=fmt, general_feedback=general or None)
     tags = q.find("tags")
     if tags is not None:
         item.tags = [t.child_text("text").strip() for t in tags.all("tag") if t.child_text("text").strip()]
@@ -244,6 +239,3 @@ def export(topics: list[dict[str, Any]]) -> str:
                 out += lines
     out.append("</quiz>")
     return "\n".join(out) + "\n"
-
-
-__all__ = ["parse", "export", "read_tree", "quoteattr", "re"]

@@ -5,14 +5,21 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
 
 from app.answers import AnswerRejected
 from app.bank_schema import DIFFICULTIES, QUESTION_TYPES
 from app.catalog import STATUSES, Filters, find_question, list_questions, topics_overview
 from app.deps import DbDep, ViewerDep, check_csrf
-from app.practice import answer_question, due_count, get_attempt, next_question, rate_attempt, result_view
+from app.practice import (
+    answer_question,
+    due_count,
+    get_attempt,
+    next_question,
+    rate_attempt,
+    result_view,
+)
 from app.questions_view import parse_seed, question_card
 from app.scheduling import RATINGS, suggested_rating
 from app.security import ensure_user

@@ -8,7 +8,15 @@ from fastapi.responses import Response
 from app.catalog import topics_overview
 from app.charts import bar_chart, line_chart
 from app.deps import DbDep, ViewerDep
-from app.practice import accuracy_by_day, due_count, history, history_csv, mastered_count, streak, upcoming_reviews
+from app.practice import (
+    accuracy_by_day,
+    due_count,
+    history,
+    history_csv,
+    mastered_count,
+    streak,
+    upcoming_reviews,
+)
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)

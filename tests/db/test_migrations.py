@@ -42,7 +42,6 @@ def test_sqlite_pragmas(db):
 
 def test_downgrade_to_base_and_up_again(tmp_path):
     from alembic import command
-
     from app.migrate import alembic_config
 
     if PG_URL:

@@ -1,0 +1,1 @@
+"""Reliability: crashes, restarts and many candidates at once."""
