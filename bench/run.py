@@ -111,6 +111,14 @@ class Server:
             return None
         return None
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server has used so far (every thread of the process)."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         """SIGTERM the process group, then SIGKILL whatever is left after 10 seconds."""
         if self.proc.poll() is None:
@@ -167,6 +175,7 @@ class Row:
     errors: int = 0
     requests: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
+    cpu_us: float = 0.0  # server CPU time per request: steadier than req/s when other work shares the machine
     note: str = ""
     available: bool = True
     is_baseline: bool = False
@@ -196,18 +205,28 @@ def run_wrk(wrk: str, pin: list[str], url: str, *, seconds: float, connections: 
     raise RuntimeError(f"wrk printed no summary (exit {proc.returncode}):\n{out}\n{err}")
 
 
-def measure(row: Row, wrk: str, pin: list[str], base_url: str, args: argparse.Namespace, *,
-            body: str | None = None, cookie: str | None = None) -> dict:
-    """Warm up, then measure one row; fills the row and returns wrk's summary."""
-    url = base_url + row.path
+def measure(row: Row, wrk: str, pin: list[str], server: Server, args: argparse.Namespace, *,
+            body: str | None = None, cookie: str | None = None, before=None, after=None) -> dict:  # noqa: ANN001
+    """Warm up, then measure one row; fills the row and returns wrk's summary.
+
+    before/after are called around the measured run (after the warm-up), for the write check.
+    """
+    url = server.url + row.path
     if args.warmup > 0:
         run_wrk(wrk, pin, url, seconds=args.warmup, connections=args.connections, threads=args.threads,
                 method=row.method, body=body, cookie=cookie)
+    if before is not None:
+        before()
+    cpu0 = server.cpu_seconds()
     s = run_wrk(wrk, pin, url, seconds=args.duration, connections=args.connections, threads=args.threads,
                 method=row.method, body=body, cookie=cookie)
+    cpu1 = server.cpu_seconds()
+    if after is not None:
+        after()
     fill(row, s)
+    row.cpu_us = (cpu1 - cpu0) / s["requests"] * 1e6 if s["requests"] else 0.0
     print(f"  {row.name:<42} {row.rps:>9.0f} req/s  p50 {row.p50_ms:6.1f} ms  p99 {row.p99_ms:6.1f} ms  "
-          f"errors {row.errors}", flush=True)
+          f"errors {row.errors}  server CPU {row.cpu_us:,.0f} us/req", flush=True)
     return s
 
 
@@ -256,7 +275,11 @@ def count_rows(db_file: Path, sql: str, *params) -> int:  # noqa: ANN002
 
 
 def guest_cookie(base_url: str) -> tuple[str, int]:
-    """Answer once through the JSON API, as a new visitor: the guest cookie and its user id."""
+    """Answer once through the JSON API, as a new visitor: the cookies of that guest and its attempt id.
+
+    The guest cookie comes from the first write; the CSRF cookie from the first page, as a browser would
+    hold both (without it every page would mint a new token and set the cookie again).
+    """
     import httpx
 
     r = httpx.post(f"{base_url}/api/questions/{STATIC_SLUG}/answers", json={"answer": FREE_TEXT_ANSWER}, timeout=30)
@@ -264,7 +287,11 @@ def guest_cookie(base_url: str) -> tuple[str, int]:
     value = r.cookies.get("deepprep_guest")
     if not value:
         raise RuntimeError("the first answer set no guest cookie")
-    return f"deepprep_guest={value}", r.json()["attempt_id"]
+    cookie = f"deepprep_guest={value}"
+    csrf = httpx.get(base_url + "/", headers={"Cookie": cookie}, timeout=30).cookies.get("deepprep_csrf")
+    if csrf:
+        cookie += f"; deepprep_csrf={csrf}"
+    return cookie, r.json()["attempt_id"]
 
 
 def interview_target(base_url: str, cookie: str) -> tuple[str | None, str, str]:
@@ -386,19 +413,19 @@ def report(args: argparse.Namespace, mach: dict[str, str], pinned: bool, rows: l
         "",
         f"Targets: a question page at {TARGET_RATIO} or more of the baseline; p99 under {TARGET_P99_MS:g} ms; no errors.",
         "",
-        "| Request | req/s | p50 ms | p99 ms | errors | vs baseline | p99 target |",
-        "|---|---:|---:|---:|---:|---:|:---:|",
+        "| Request | req/s | p50 ms | p99 ms | errors | req/s vs baseline | p99 target | server CPU µs/req |",
+        "|---|---:|---:|---:|---:|---:|:---:|---:|",
     ]
     for r in rows:
         if not r.available:
-            lines.append(f"| {r.name} (`{r.method} {r.path}`) | not available | | | | | |")
+            lines.append(f"| {r.name} (`{r.method} {r.path}`) | not available | | | | | | |")
             continue
         ratio = f"{r.rps / base.rps:.3f}" if base and base.rps else ""
         if r.check_ratio and base and base.rps:
             ratio += " (ok)" if r.rps / base.rps >= TARGET_RATIO else " (**below 0.25**)"
         p99_ok = fmt_ok(None if r.is_baseline else r.p99_ms < TARGET_P99_MS)
         lines.append(f"| {r.name} (`{r.method} {r.path}`) | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | "
-                     f"{r.errors} | {ratio} | {p99_ok} |")
+                     f"{r.errors} | {ratio} | {p99_ok} | {r.cpu_us:,.0f} |")
     notes = [f"- {r.name}: {r.note}" for r in rows if r.note]
     if notes:
         lines += ["", *notes]
@@ -418,10 +445,11 @@ def report(args: argparse.Namespace, mach: dict[str, str], pinned: bool, rows: l
         lines.append(f"| **all {len(engine)} families: median of medians** | {statistics.median(meds):,.0f} | |")
     if large_rows or large_info:
         lines += ["", "## Large bank", "", large_info, "",
-                  "| Request | req/s | p50 ms | p99 ms | errors | p99 target |", "|---|---:|---:|---:|---:|:---:|"]
+                  "| Request | req/s | p50 ms | p99 ms | errors | p99 target | server CPU µs/req |",
+                  "|---|---:|---:|---:|---:|:---:|---:|"]
         for r in large_rows:
             lines.append(f"| {r.name} (`{r.method} {r.path}`) | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | "
-                         f"{r.errors} | {fmt_ok(r.p99_ms < TARGET_P99_MS)} |")
+                         f"{r.errors} | {fmt_ok(r.p99_ms < TARGET_P99_MS)} | {r.cpu_us:,.0f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -458,7 +486,7 @@ def load_section(args: argparse.Namespace, wrk: str, pins: tuple[list[str], list
     base = Row("bare Starlette baseline", "GET", "/", is_baseline=True)
     with serving("baseline", "baseline:app", env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"), app_dir=BENCH,
                  pin=server_pin, log=tmp / "baseline.log") as srv:
-        measure(base, wrk, wrk_pin, srv.url, args)
+        measure(base, wrk, wrk_pin, srv, args)
         peaks["baseline (bare Starlette)"] = srv.peak_rss_kib()
     rows.append(base)
 
@@ -476,12 +504,13 @@ def load_section(args: argparse.Namespace, wrk: str, pins: tuple[list[str], list
         iv_path, iv_body, iv_note = interview_target(srv.url, cookie)
         print(f"bench: app on {srv.url}, guest user {user_id}; interview: {iv_note}", flush=True)
 
-        page = Row("question page, computed", "GET", f"/questions/{COMPUTED_SLUG}?seed=12345", check_ratio=True)
-        measure(page, wrk, wrk_pin, srv.url, args, cookie=cookie)
+        # No seed in the URL: like a learner opening it, every request draws new numbers.
+        page = Row("question page, computed", "GET", f"/questions/{COMPUTED_SLUG}", check_ratio=True)
+        measure(page, wrk, wrk_pin, srv, args, cookie=cookie)
         static = Row("question page, free text", "GET", f"/questions/{STATIC_SLUG}", check_ratio=True)
-        measure(static, wrk, wrk_pin, srv.url, args, cookie=cookie)
+        measure(static, wrk, wrk_pin, srv, args, cookie=cookie)
         listing = Row("JSON question list", "GET", "/api/questions?limit=50")
-        measure(listing, wrk, wrk_pin, srv.url, args, cookie=cookie)
+        measure(listing, wrk, wrk_pin, srv, args, cookie=cookie)
 
         post_rows = [
             (Row("practice answer POST, computed", "POST", f"/api/questions/{COMPUTED_SLUG}/answers"),
@@ -491,18 +520,15 @@ def load_section(args: argparse.Namespace, wrk: str, pins: tuple[list[str], list
         ]
         for row, body in post_rows:
             count_sql = "SELECT count(*) FROM attempts WHERE user_id = ?"
-            if args.warmup > 0:
-                run_wrk(wrk, wrk_pin, srv.url + row.path, seconds=args.warmup, connections=args.connections,
-                        threads=args.threads, method="POST", body=body, cookie=cookie)
-            before = count_rows(db_file, count_sql, user_id)
-            s = run_wrk(wrk, wrk_pin, srv.url + row.path, seconds=args.duration, connections=args.connections,
-                        threads=args.threads, method="POST", body=body, cookie=cookie)
-            time.sleep(1.0)  # requests still in flight when wrk stopped may commit after it
-            after = count_rows(db_file, count_sql, user_id)
-            fill(row, s)
-            print(f"  {row.name:<42} {row.rps:>9.0f} req/s  p50 {row.p50_ms:6.1f} ms  p99 {row.p99_ms:6.1f} ms  "
-                  f"errors {row.errors}", flush=True)
-            stored, accepted = after - before, s["s2xx"]
+            counts: list[int] = []
+
+            def settle_and_count() -> None:
+                time.sleep(1.0)  # requests still in flight when wrk stopped (warm-up or run) may commit after it
+                counts.append(count_rows(db_file, count_sql, user_id))
+
+            s = measure(row, wrk, wrk_pin, srv, args, body=body, cookie=cookie,
+                        before=settle_and_count, after=settle_and_count)
+            stored, accepted = counts[1] - counts[0], s["s2xx"]
             # The database may hold a few more than wrk counted: answers in flight when wrk stopped its clock.
             ok = accepted <= stored <= accepted + args.connections
             write_check.append(f"- {row.name}: wrk saw {accepted:,} accepted (2xx); attempts rows grew by "
@@ -512,7 +538,7 @@ def load_section(args: argparse.Namespace, wrk: str, pins: tuple[list[str], list
 
         put = Row("interview autosave PUT", "PUT", iv_path or "/api/interviews/{id}/answers/{position}")
         if iv_path:
-            measure(put, wrk, wrk_pin, srv.url, args, body=iv_body, cookie=cookie)
+            measure(put, wrk, wrk_pin, srv, args, body=iv_body, cookie=cookie)
             saved = count_rows(db_file, "SELECT count(*) FROM interview_items i JOIN interviews v ON v.id = i.interview_id "
                                         "WHERE v.public_id = ? AND i.answer IS NOT NULL",
                                iv_path.split("/")[3])
@@ -556,7 +582,7 @@ def large_section(args: argparse.Namespace, wrk: str, pins: tuple[list[str], lis
                  log=tmp / "app-large.log", ready_path="/api/topics") as srv:
         cookie, _ = guest_cookie(srv.url)
         for row in rows:
-            measure(row, wrk, wrk_pin, srv.url, args, cookie=cookie)
+            measure(row, wrk, wrk_pin, srv, args, cookie=cookie)
         peak = srv.peak_rss_kib()
     return rows, info, peak
 

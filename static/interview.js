@@ -183,6 +183,7 @@
   document.addEventListener("click", function (event) {
     const link = event.target.closest && event.target.closest("a[href]");
     if (!link || closed || link.target || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (link.getAttribute("href").charAt(0) === "#" || link.hasAttribute("download")) return;
     event.preventDefault();
     leaving = true;
     const go = function () { window.location.href = link.href; };

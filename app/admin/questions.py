@@ -374,7 +374,12 @@ def run_import(session: Session, *, content: str, fmt: str, dry_run: bool, actor
             result.errors = _unknown_generators(content, fmt, topic)
         if result.errors or dry_run:
             return result
+        kept = {t.slug: (t.name, t.description, t.position) for t in session.scalars(select(Topic))}
         result = import_questions(session, content=content, fmt=fmt, dry_run=False, author=author, topic=topic)
+        if fmt in ("gift", "moodle-xml"):
+            # These formats know a category's name at most: an existing topic keeps its own header.
+            for row in session.scalars(select(Topic).where(Topic.slug.in_(list(kept)))):
+                row.name, row.description, row.position = kept[row.slug]
     except (MathError, ValidationError, ValueError) as exc:
         return ImportResult(errors=[{"line": 1, "message": str(exc)}])
     audit.record(session, user_id=actor_id, action="bank.import", target=f"format:{fmt}",

@@ -184,6 +184,8 @@ def parse_block(start: int, text: str, comments: list[str]) -> list[Item]:
     if close_at < 0:
         raise GiftError(start, "the answers opened with { are not closed with }")
     before, answers, after = body[:open_at], body[open_at + 1:close_at], body[close_at + 1:]
+    if _find(answers, "{") >= 0:
+        raise GiftError(start, "the answers opened with { are not closed with }")
     if after.strip() and _find(after, "{") >= 0:
         raise GiftError(start, "more than one answer block in one question")
     stem = _clean(before, item.fmt)

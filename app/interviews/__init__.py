@@ -1,6 +1,13 @@
 """Timed mock interviews: set-up and drawing, saving against the server's deadline, finishing, reports."""
 
-from app.interviews.finishing import finish, finish_if_expired, start_sweeper, stop_sweeper, submit, sweep
+from app.interviews.finishing import (
+    finish,
+    finish_if_expired,
+    start_sweeper,
+    stop_sweeper,
+    submit,
+    sweep,
+)
 from app.interviews.reports import history, practise_again, report_csv, report_json, report_view
 from app.interviews.running import (
     BadAnswer,

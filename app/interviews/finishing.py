@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.answers import AnswerRejected, Evaluation, evaluate
 from app.db import Database
-from app.interviews.running import is_answered
+from app.interviews.running import get_interview, is_answered
 from app.models import Interview, Question, QuestionVersion, Topic, utcnow
 from app.practice import record_attempt
 from app.questions_view import spec_of
@@ -117,8 +117,6 @@ def finish_if_expired(db: Database, *, public_id: str, user_id: int | None, grac
 
 def submit(db: Database, *, public_id: str, user_id: int | None, now: datetime | None = None) -> bool:
     """Finish the viewer's interview now (idempotent); raises InterviewNotFound."""
-    from app.interviews.running import get_interview
-
     with db.reading() as session:
         interview_id = get_interview(session, public_id=public_id, user_id=user_id).id
     return finish(db, interview_id=interview_id, submitted=True, now=now)

@@ -35,11 +35,14 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
 from app.scoring.text_normalize import (
+    NEGATING_WORDS,
     NEGATIONS,
+    PREVENTIVES,
     STOPWORDS,
     Tokens,
     fold,
     negation_positions,
+    negative_prefix_base,
     stem,
     tokenize,
 )
@@ -50,25 +53,54 @@ COPY_RUN = 4  # shared word run with the prompt that counts as copied
 GIVEN_AWAY_RUN = 3  # the same, for phrasings that the prompt itself contains
 
 
+NEG = -1  # a negation slot in a phrasing: filled by any negation in the answer
+_DIRECT, _VIA_BASE, _NEG_FILL = 0, 1, 2  # how an answer word matched a phrasing word
+_SLIP_LENGTHS = (5, 6)  # stem lengths where one changed letter needs the checks of _one_slip
+
+
 def _threshold(token: str, exact: bool) -> float:
     if exact or len(token) <= 3 or not token.isalpha():
         return 100.0
-    if len(token) == 4:
-        return 88.0  # one inserted letter ("bias"/"biass"), not a changed one ("loss"/"less")
-    if len(token) == 5:
-        return 80.0  # one changed letter ("separ"/"seper")
+    if len(token) <= 6:
+        # one inserted or dropped letter ("bias"/"biass", "train"/"tran"), not a changed one
+        # ("loss"/"less", "layer"/"later"): see _one_slip for the exceptions
+        return 88.0
     return 83.0  # one changed or swapped letter, but not "line" for "linear"
+
+
+def _one_slip(rubric_stem: str, rubric_words: frozenset[str], stem_: str, words: set[str]) -> bool:
+    """A 5-6 letter stem with one letter changed or two neighbours swapped, taken as a typo.
+
+    Swapped neighbours ("nueron") always; a changed letter only when the words themselves are
+    long and differ by that letter alone ("seperable" for "separable"), since short words one
+    letter apart are often other words ("sample"/"simple", "layer"/"later").
+    """
+    if len(rubric_stem) != len(stem_):
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(rubric_stem, stem_, strict=True)) if a != b]
+    if len(diff) == 1:
+        return any(
+            len(a) >= 8 and len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+            for a in rubric_words
+            for b in words
+        )
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and rubric_stem[diff[0]] == stem_[diff[1]]
+        and rubric_stem[diff[1]] == stem_[diff[0]]
+    )
 
 
 @dataclass(frozen=True)
 class Phrasing:
-    """One accepted phrasing as vocabulary ids, with what it needs to match."""
+    """One accepted phrasing (or a variant of it) as vocabulary ids, with what it needs."""
 
     text: str
-    ids: tuple[int, ...]
+    ids: tuple[int, ...]  # vocabulary ids; NEG for a negation slot
     need: int
-    required: frozenset[int]  # positions in ids that must match (negation words)
-    negated: bool  # the phrasing itself contains a negation: skip the guard
+    required: frozenset[int]  # positions in ids that must match (negation slots, joined words)
+    has_neg: bool  # the phrasing contains a negation slot
 
 
 @dataclass(frozen=True)
@@ -87,6 +119,9 @@ class CompiledRubric:
     points: tuple[Point, ...]
     vocab: tuple[str, ...]
     thresholds: np.ndarray
+    first: np.ndarray  # first letter of each vocabulary word
+    words: tuple[frozenset[str], ...]  # the words of the rubric that gave each stem
+    slip_rows: np.ndarray  # vocabulary words for which _one_slip is tried
     index: dict[str, int]
     join_heads: frozenset[str]  # first words of pairs that may join into a rubric word
 
@@ -103,8 +138,12 @@ def _need(m: int) -> int:
     return math.ceil(0.8 * m)
 
 
-def _content_tokens(phrasing: str) -> list[tuple[str, bool, str]]:
-    """(stem, needs an exact match, word) for each content word of a phrasing."""
+# A phrasing word: (stem, needs an exact match, folded word); stem None for a negation slot.
+_Tok = tuple[str | None, bool, str]
+
+
+def _content_tokens(phrasing: str) -> list[_Tok]:
+    """The content words of a phrasing; negations become negation slots."""
     # Acronyms ("GPU", "GPUs", "L2") are spotted before folding, while the capitals are there.
     acronyms = {
         fold(w)
@@ -113,7 +152,35 @@ def _content_tokens(phrasing: str) -> list[tuple[str, bool, str]]:
     }
     words = tokenize(phrasing).words
     content = [w for w in words if w not in STOPWORDS] or list(words)
-    return [(stem(w), w in acronyms, w) for w in content]
+    return [
+        (None if w in NEGATIONS or w in NEGATING_WORDS else stem(w), w in acronyms, w)
+        for w in content
+    ]
+
+
+def _forms(toks: list[_Tok]) -> list[tuple[list[_Tok], int]]:
+    """A phrasing and its antonymic variants, each with the number of words it needs.
+
+    - "prevents co-adaptation" also reads as "<negation> co-adaptation", so "units can't
+      co-adapt" matches (a preventive word followed by what it prevents);
+    - "linearly inseparable" also reads as "linearly <negation> separable".
+    """
+    n_neg = sum(t[0] is None for t in toks)
+    need = n_neg if n_neg == len(toks) else max(n_neg, _need(len(toks)))
+    forms = [(toks, need)]
+    for j, (st, ex, _) in enumerate(toks[:-1]):
+        if st in PREVENTIVES and not ex:
+            forms.append((toks[:j] + [(None, False, "not")] + toks[j + 1 :], need))
+    split: list[_Tok] = []
+    for tok in toks:
+        base = None if tok[0] is None or tok[1] else negative_prefix_base(tok[2])
+        if base is None:
+            split.append(tok)
+        else:
+            split += [(None, False, "not"), (stem(base), False, base)]
+    if len(split) > len(toks):
+        forms.append((split, need + len(split) - len(toks)))
+    return forms
 
 
 @lru_cache(maxsize=512)
@@ -121,10 +188,14 @@ def compile_rubric(key: tuple[tuple[str, float, tuple[str, ...]], ...]) -> Compi
     """Compile a rubric given as ((point, weight, (phrasing, ...)), ...); cached."""
     vocab: dict[str, int] = {}
     exact: dict[int, bool] = {}
+    raw: dict[int, set[str]] = {}
 
-    def vid(token: str, is_exact: bool) -> int:
+    def vid(token: str | None, is_exact: bool, word: str = "") -> int:
+        if token is None:
+            return NEG
         i = vocab.setdefault(token, len(vocab))
         exact[i] = exact.get(i, False) or is_exact
+        raw.setdefault(i, set()).add(word or token)
         return i
 
     points = []
@@ -134,29 +205,35 @@ def compile_rubric(key: tuple[tuple[str, float, tuple[str, ...]], ...]) -> Compi
             toks = _content_tokens(text)
             if not toks:
                 continue
-            ids = tuple(vid(t, ex) for t, ex, _ in toks)
-            negs = frozenset(k for k, (_, _, w) in enumerate(toks) if w in NEGATIONS)
-            need = _need(len(ids))
-            compiled.append(Phrasing(text, ids, need, negs, bool(negs)))
-            # "back propagation" in the rubric also matches "backpropagation" in an answer: a
-            # variant with the pair joined, which only counts where the joined word appears
-            # exactly (fuzzy joins let "dropout" pass for "drop units").
-            for j in range(len(toks) - 1):
-                a, b = toks[j][2], toks[j + 1][2]
-                if len(a + b) < 6 or a in NEGATIONS or b in NEGATIONS or not (a + b).isalpha():
-                    continue
-                var_ids = tuple(vid(t, ex) for t, ex, _ in toks[:j]) + (vid(stem(a + b), True),)
-                var_ids += tuple(vid(t, ex) for t, ex, _ in toks[j + 2 :])
-                required = frozenset({j} | {k if k < j else k - 1 for k in negs})
-                compiled.append(
-                    Phrasing(text, var_ids, max(len(required), need - 1), required, bool(negs))
-                )
+            for form, need in _forms(toks):
+                ids = tuple(vid(t, ex, w) for t, ex, w in form)
+                negs = frozenset(k for k, v in enumerate(ids) if v == NEG)
+                compiled.append(Phrasing(text, ids, need, negs, bool(negs)))
+                # "back propagation" in the rubric also matches "backpropagation" in an answer:
+                # a variant with the pair joined, which only counts where the joined word
+                # appears exactly (fuzzy joins let "dropout" pass for "drop units").
+                for j in range(len(form) - 1):
+                    if form[j][0] is None or form[j + 1][0] is None:
+                        continue
+                    joined = form[j][2] + form[j + 1][2]
+                    if len(joined) < 6 or not joined.isalpha():
+                        continue
+                    var_ids = ids[:j] + (vid(stem(joined), True),) + ids[j + 2 :]
+                    required = frozenset({j} | {k if k < j else k - 1 for k in negs})
+                    compiled.append(
+                        Phrasing(text, var_ids, max(len(required), need - 1), required, bool(negs))
+                    )
         points.append(Point(label, float(weight), tuple(compiled)))
     words = tuple(vocab)
     thresholds = np.array([_threshold(w, exact[i]) for i, w in enumerate(words)], dtype=np.float32)
+    first = np.array([w[0] for w in words], dtype="<U1")
+    slip_rows = (thresholds < 100) & np.isin([len(w) for w in words], _SLIP_LENGTHS)
     # Any prefix of a long rubric word may be the first half of a split word in an answer.
     heads = frozenset(w[:k] for w in words if len(w) >= 6 for k in range(2, len(w) - 1))
-    return CompiledRubric(tuple(points), words, thresholds, dict(vocab), heads)
+    raws = tuple(frozenset(raw[i]) for i in range(len(words)))
+    return CompiledRubric(
+        tuple(points), words, thresholds, first, raws, slip_rows, dict(vocab), heads
+    )
 
 
 def _get(item: Any, name: str, default: Any = None) -> Any:
@@ -199,28 +276,94 @@ def _prompt_info(prompt: str) -> tuple[Tokens, frozenset, frozenset]:
     return toks, grams[COPY_RUN], grams[GIVEN_AWAY_RUN]
 
 
+def _fuzzy_hits(rubric: CompiledRubric, stems: list[str], words: list[set[str]]) -> np.ndarray:
+    """hits[v, j]: rubric word v matches answer stem j (which stands for the given words)."""
+    if not stems or not rubric.vocab:
+        return np.zeros((len(rubric.vocab), len(stems)), dtype=bool)
+    sim = cdist(rubric.vocab, stems, scorer=fuzz.ratio, dtype=np.float32, workers=1)
+    # A typo keeps the first letter: "ravines" is not "train", "unlabelled" not "labelled".
+    same_first = rubric.first[:, None] == np.array([s[0] for s in stems], dtype="<U1")[None, :]
+    hits = (sim >= rubric.thresholds[:, None]) & same_first
+    slips = rubric.slip_rows[:, None] & same_first & ~hits & (sim >= 79.9)
+    for v, j in zip(*np.nonzero(slips), strict=True):
+        if _one_slip(rubric.vocab[v], rubric.words[v], stems[j], words[j]):
+            hits[v, j] = True
+    # Stopwords in an answer ("with", "though") match only themselves, not "width", "through".
+    stop = [j for j, ws in enumerate(words) if ws <= STOPWORDS]
+    if stop:
+        hits[:, stop] &= sim[:, stop] >= 100.0
+    return hits
+
+
+def _near(positions: set[int], p: int, offsets: range, clauses: tuple[int, ...]) -> bool:
+    return any(p + d in positions and clauses[p + d] == clauses[p] for d in offsets)
+
+
 class _Matches:
-    """Which answer words each rubric word matches: one fuzzy comparison per distinct word."""
+    """Which answer words each rubric word matches: one fuzzy comparison per distinct word.
+
+    Also where the answer negates: negation words (and "unable"...), which reach the next
+    words of their clause; words with a negative prefix whose base is a rubric word
+    ("inseparable"), which negate only themselves; and preventive words ("prevents").
+    """
 
     def __init__(self, toks: Tokens, rubric: CompiledRubric) -> None:
         self.toks = toks
-        uniq, inverse = np.unique(np.array(toks.stems, dtype=object), return_inverse=True)
+        words, stems, clauses = toks.words, toks.stems, toks.clauses
+        uniq, inverse = np.unique(np.array(stems, dtype=object), return_inverse=True)
         self.stem_ids = inverse.reshape(-1)
         self.n_uniq = len(uniq)
-        if len(uniq) and rubric.vocab:
-            sim = cdist(rubric.vocab, list(uniq), scorer=fuzz.ratio, dtype=np.float32, workers=1)
-            self.hits = sim >= rubric.thresholds[:, None]
-        else:
-            self.hits = np.zeros((len(rubric.vocab), len(uniq)), dtype=bool)
+        answer_words: list[set[str]] = [set() for _ in uniq]
+        for w, j in zip(words, self.stem_ids, strict=True):
+            answer_words[j].add(w)
+        # Bases of negatively prefixed words: "inseparable" also reads as "not separable".
+        bases: dict[int, str] = {}
+        base_words: dict[str, set[str]] = {}
+        for i, w in enumerate(words):
+            if w[0] in "inu":
+                b = negative_prefix_base(w)
+                if b is not None:
+                    bases[i] = stem(b)
+                    base_words.setdefault(bases[i], set()).add(b)
+        base_list = sorted(base_words)
+        hits = _fuzzy_hits(
+            rubric, list(uniq) + base_list, answer_words + [base_words[b] for b in base_list]
+        )
+        self.hits = hits[:, : len(uniq)]
+        self.base_spans: dict[int, list[int]] = {}
+        self_negs = set()
+        if base_list:
+            col = {b: len(uniq) + j for j, b in enumerate(base_list)}
+            for i, b in bases.items():
+                matched = np.flatnonzero(hits[:, col[b]])
+                if len(matched):
+                    self_negs.add(i)
+                    for v in matched:
+                        self.base_spans.setdefault(int(v), []).append(i)
         # Joined neighbours: "back propagation" in an answer matches "backpropagation".
         self.joined: dict[int, list[tuple[int, int]]] = {}
-        words = toks.words
         heads = rubric.join_heads
         for i in range(len(words) - 1):
             if words[i] in heads:
                 v = rubric.index.get(stem(words[i] + words[i + 1]))
                 if v is not None:
                     self.joined.setdefault(v, []).append((i, i + 1))
+        negs = negation_positions(words) + [i for i, w in enumerate(words) if w in NEGATING_WORDS]
+        self.negs = sorted(negs)  # negate the next words of their clause
+        self.self_negs = frozenset(self_negs)  # negate only themselves
+        self.preventives = [i for i, s in enumerate(stems) if s in PREVENTIVES]
+        # What may fill a negation slot: a negation not followed by a preventive word ("not
+        # prevent" is no negation), a preventive word not negated itself, a prefixed word.
+        neg_set, prev_set = set(self.negs), set(self.preventives)
+        self.fillers = sorted(
+            [p for p in self.negs if not _near(prev_set, p, range(1, 3), clauses)]
+            + [
+                p
+                for p in self.preventives
+                if not _near(neg_set, p, range(-NEGATION_WINDOW, 0), clauses)
+            ]
+            + list(self_negs)
+        )
 
     def view(self, usable: np.ndarray) -> _Answer:
         """The matches restricted to the usable answer words."""
@@ -232,71 +375,93 @@ class _Answer:
 
     def __init__(self, matches: _Matches, usable: np.ndarray) -> None:
         self.toks = matches.toks
-        self._m = matches
+        self.m = matches
         self._usable = usable
         self._u_ok = np.bincount(matches.stem_ids[usable], minlength=matches.n_uniq) > 0
-        self._joined = {
-            v: [(a, b) for a, b in spans if usable[a] and usable[b]]
-            for v, spans in matches.joined.items()
-        }
+        self._extra: dict[int, list[tuple[int, int, int]]] = {}
+        for v, spans in matches.joined.items():
+            self._extra[v] = [(a, b, _DIRECT) for a, b in spans if usable[a] and usable[b]]
+        for v, where in matches.base_spans.items():
+            self._extra.setdefault(v, []).extend((p, p, _VIA_BASE) for p in where if usable[p])
         self.present = (matches.hits & self._u_ok).any(axis=1)
-        for v, spans in self._joined.items():
+        for v, spans in self._extra.items():
             if spans:
                 self.present[v] = True
-        self._cache: dict[int, list[tuple[int, int]]] = {}
+        self._fillers = [(p, p, _NEG_FILL) for p in matches.fillers if usable[p]]
+        self._cache: dict[int, list[tuple[int, int, int]]] = {}
 
-    def spans(self, v: int) -> list[tuple[int, int]]:
-        """(start, end) word spans where rubric word v occurs."""
+    def has(self, v: int) -> bool:
+        return bool(self._fillers) if v == NEG else bool(self.present[v])
+
+    def spans(self, v: int) -> list[tuple[int, int, int]]:
+        """(start, end, how) word spans where rubric word v occurs."""
+        if v == NEG:
+            return self._fillers
         got = self._cache.get(v)
         if got is None:
-            matched = self._m.hits[v] & self._u_ok  # over distinct answer words
-            where = np.flatnonzero(matched[self._m.stem_ids] & self._usable)
-            got = [(int(p), int(p)) for p in where] + self._joined.get(v, [])
+            matched = self.m.hits[v] & self._u_ok  # over distinct answer words
+            where = np.flatnonzero(matched[self.m.stem_ids] & self._usable)
+            got = [(int(p), int(p), _DIRECT) for p in where] + self._extra.get(v, [])
             self._cache[v] = got
         return got
 
 
-def _negated(
-    start: int,
-    end: int,
-    used: set[int],
-    negs: list[int],
-    clauses: tuple[int, ...],
-    positions: list[int],
-) -> bool:
-    """Whether a negation before or inside the match, in the same clause, reverses it."""
-    lo, hi = bisect_left(negs, start - NEGATION_WINDOW), bisect_right(negs, end)
-    for p in negs[lo:hi]:
+def _voided(ph: Phrasing, chosen: dict[int, tuple[int, int, int]], ans: _Answer) -> bool:
+    """Whether a negation the match did not use reverses it.
+
+    A negation word voids a match when it stands in the same clause as the match, within
+    NEGATION_WINDOW words before it or inside it; a prefixed word ("inseparable") voids a match
+    of its base ("separable"); for a phrasing with a negation slot, a preventive word does
+    too ("does not prevent overfitting" is no "<negation> overfitting").
+    """
+    m = ans.m
+    clauses = ans.toks.clauses
+    used = {s for s, _, how in chosen.values() if how == _NEG_FILL}
+    content = sorted(
+        {p for s, e, how in chosen.values() if how != _NEG_FILL for p in range(s, e + 1)}
+    )
+    # A prefixed word matched as a whole ("inseparable" for "inseparable") keeps its negation.
+    used |= {s for s, e, how in chosen.values() if how == _DIRECT and s == e}
+    for s, _, how in chosen.values():
+        if how == _VIA_BASE and s not in used:
+            return True
+    positions = sorted(used | set(content))
+    start, end = positions[0], positions[-1]
+    flippers = m.negs[bisect_left(m.negs, start - NEGATION_WINDOW) : bisect_right(m.negs, end)]
+    if ph.has_neg:
+        pv = m.preventives
+        flippers = flippers + [
+            p
+            for p in pv[bisect_left(pv, start - NEGATION_WINDOW) : bisect_right(pv, end)]
+            if p not in content
+        ]
+    for p in flippers:
         if p in used:
             continue
-        after = [q for q in positions if q > p]
-        if after and clauses[after[0]] == clauses[p]:
+        after = positions[bisect_left(positions, p)] if p <= end else None
+        if after is not None and clauses[after] == clauses[p]:
             return True
     return False
 
 
-def _phrasing_found(ph: Phrasing, ans: _Answer, negs: list[int]) -> tuple[bool, bool]:
+def _phrasing_found(ph: Phrasing, ans: _Answer) -> tuple[bool, bool]:
     """(found, found only in negated form) for one phrasing."""
-    present = [k for k, v in enumerate(ph.ids) if ans.present[v]]
+    present = [k for k, v in enumerate(ph.ids) if ans.has(v)]
     if len(present) < ph.need or not ph.required.issubset(present):
         return False, False
-    events = sorted((s, e, k) for k in present for s, e in ans.spans(ph.ids[k]))
+    events = sorted((s, e, k, how) for k in present for s, e, how in ans.spans(ph.ids[k]))
     max_span = 2 * len(ph.ids) + 2
     negated_seen = False
-    for li, (s0, _, _) in enumerate(events):
-        chosen: dict[int, tuple[int, int]] = {}
-        for s, e, k in events[li:]:
+    for li, (s0, _, _, _) in enumerate(events):
+        chosen: dict[int, tuple[int, int, int]] = {}
+        for s, e, k, how in events[li:]:
             if s - s0 >= max_span:
                 break
             if k not in chosen and e - s0 < max_span:
-                chosen[k] = (s, e)
+                chosen[k] = (s, e, how)
         if len(chosen) < ph.need or not ph.required.issubset(chosen):
             continue
-        if ph.negated:
-            return True, False
-        positions = sorted({p for s, e in chosen.values() for p in range(s, e + 1)})
-        end = positions[-1]
-        if _negated(s0, end, set(positions), negs, ans.toks.clauses, positions):
+        if _voided(ph, chosen, ans):
             negated_seen = True
             continue
         return True, False
@@ -328,13 +493,12 @@ def match_rubric(answer: str, rubric: CompiledRubric, prompt: str = "") -> list[
     matches = _Matches(toks, rubric)
     ans = matches.view(usable)
     ans_strict = matches.view(strict) if given_away else ans
-    negs = negation_positions(toks.words)
     results = []
     for point in rubric.points:
         found = negated = False
         for ph in point.phrasings:
             target = ans_strict if ph.text in given_away else ans
-            f, neg = _phrasing_found(ph, target, negs)
+            f, neg = _phrasing_found(ph, target)
             negated |= neg
             if f:
                 found = True
@@ -348,7 +512,6 @@ def _given_away(prompt: str, rubric: CompiledRubric) -> frozenset[str]:
     """Phrasings that the prompt itself contains."""
     toks = _prompt_info(prompt)[0]
     ans = _Matches(toks, rubric).view(np.ones(len(toks.words), dtype=bool))
-    negs = negation_positions(toks.words)
     return frozenset(
-        ph.text for pt in rubric.points for ph in pt.phrasings if _phrasing_found(ph, ans, negs)[0]
+        ph.text for pt in rubric.points for ph in pt.phrasings if _phrasing_found(ph, ans)[0]
     )

@@ -19,6 +19,20 @@ STOPWORDS = frozenset(
 NEGATIONS = frozenset(
     "not no never neither nor none nothing nobody without lack lacks lacking".split()
 )
+# Words that say something does not happen: "prevents co-adaptation" ~ "units cannot co-adapt".
+# By stem; "stopping" counts too, so a stem is only treated as one before further words.
+PREVENTIVES = frozenset({"prevent", "avoid", "stop"})
+# Words that negate what follows them, like "not": "unable to settle" ~ "cannot settle".
+NEGATING_WORDS = frozenset({"unable", "impossible", "incapable"})
+# Negative prefixes: "inseparable" = not separable, "non-linear" = not linear.
+_NEG_PREFIXES = ("non", "un", "in", "im", "il", "ir")
+# Words that begin like a negative prefix without being one.
+_NOT_PREFIXED = (
+    "under", "uni", "until", "unto", "inter", "intro", "into", "info", "inform", "input",
+    "inst", "inside", "insig", "insert", "inspect", "infer", "init", "index", "indeed", "indic",
+    "incre", "inclu", "incep", "invest", "invar", "immedi", "imag", "impl", "import", "improv",
+    "impact", "illus", "nonce",
+)  # fmt: skip
 # "not only X but also Y" affirms X.
 _NOT_NEGATING_AFTER = frozenset({"only", "just", "merely", "simply"})
 # Words that start a new clause, so an earlier negation does not reach past them.
@@ -156,6 +170,23 @@ def tokenize(text: str) -> Tokens:
         words.append(tok)
         clauses.append(clause)
     return Tokens(tuple(words), tuple(stem(w) for w in words), tuple(clauses))
+
+
+def negative_prefix_base(word: str) -> str | None:
+    """The word without its negative prefix ("inseparable" -> "separable"), else None."""
+    if not word.isalpha() or word.startswith(_NOT_PREFIXED):
+        return None
+    for prefix in _NEG_PREFIXES:
+        if word.startswith(prefix):
+            base = word[len(prefix) :]
+            if len(base) < 4:
+                return None
+            if prefix == "in" and base[0] in "blmpr":
+                return None  # "in" becomes im-/il-/ir- there
+            if (prefix == "im" and base[0] not in "bmp") or (prefix in ("il", "ir") and base[0] != prefix[1]):
+                return None
+            return base
+    return None
 
 
 def negation_positions(words: tuple[str, ...]) -> list[int]:
