@@ -61,6 +61,12 @@ optimizers                                            state: the previous result
     optimizer_step(name, params, grads, state=None, **hyper)
     quadratic_descent(a, c, x0, lr, steps=5, method="gd" | "momentum" | "nesterov", mu=0.9,
                       formulation="classical")
+arithmetic
+    init_scale, gradient_factor, update_ratio, l2_weight_decay, matmul_shape, transfer_head,
+    receptive_field, bootstrap_coverage, chain_rule, feature_normalization, one_hot, argmax_class,
+    tf1_constant_op, tf1_counter, tf1_placeholder
+rnn
+    rnn_params(input_dim, hidden, cell="simple", reset_after=False), rnn_forward(xs, W, U, b=0, h0=0)
 schedules
     lr_schedule(kind, lr0, t, gamma=0.5, step_size=10, k=0.1)   kind: step, exponential, inverse_time
     first_below(kind, lr0, threshold, gamma=0.5, step_size=10, k=0.1)
@@ -68,6 +74,23 @@ schedules
 """
 
 from .activations import ACTIVATIONS, activation, softmax
+from .arithmetic import (
+    argmax_class,
+    bootstrap_coverage,
+    chain_rule,
+    feature_normalization,
+    gradient_factor,
+    init_scale,
+    l2_weight_decay,
+    matmul_shape,
+    one_hot,
+    receptive_field,
+    tf1_constant_op,
+    tf1_counter,
+    tf1_placeholder,
+    transfer_head,
+    update_ratio,
+)
 from .conv import (
     conv1d,
     conv2d,
@@ -102,6 +125,7 @@ from .optimizers import (
 from .perceptron import GATES, gate_truth_table, train_perceptron, two_layer_truth_table
 from .pooling import pool2d, pool2d_backward
 from .regularization import batchnorm, batchnorm_backward, dropout
+from .rnn import rnn_forward, rnn_params
 from .schedules import SCHEDULES, first_below, iterations_per_epoch, lr_schedule
 from .trace import Worked
 
@@ -116,4 +140,8 @@ __all__ = [
     "mlp_forward", "momentum", "mse", "nesterov", "neuron", "optimizer_step", "pool2d",
     "pool2d_backward", "quadratic_descent", "rmsprop", "same_padding", "sgd", "softmax",
     "train_perceptron", "two_layer_truth_table",
+    # arithmetic and recurrent families
+    "argmax_class", "bootstrap_coverage", "chain_rule", "feature_normalization", "gradient_factor",
+    "init_scale", "l2_weight_decay", "matmul_shape", "one_hot", "receptive_field", "rnn_forward",
+    "rnn_params", "tf1_constant_op", "tf1_counter", "tf1_placeholder", "transfer_head", "update_ratio",
 ]

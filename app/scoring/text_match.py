@@ -55,7 +55,8 @@ GIVEN_AWAY_RUN = 3  # the same, for phrasings that the prompt itself contains
 
 NEG = -1  # a negation slot in a phrasing: filled by any negation in the answer
 _DIRECT, _VIA_BASE, _NEG_FILL = 0, 1, 2  # how an answer word matched a phrasing word
-_SLIP_LENGTHS = (5, 6)  # stem lengths where one changed letter needs the checks of _one_slip
+_SLIP_LENGTHS = (5, 6)
+_VOWELS = frozenset("aeiouy")  # stem lengths where one changed letter needs the checks of _one_slip
 
 
 def _threshold(token: str, exact: bool) -> float:
@@ -68,22 +69,27 @@ def _threshold(token: str, exact: bool) -> float:
     return 83.0  # one changed or swapped letter, but not "line" for "linear"
 
 
-def _one_slip(rubric_stem: str, rubric_words: frozenset[str], stem_: str, words: set[str]) -> bool:
-    """A 5-6 letter stem with one letter changed or two neighbours swapped, taken as a typo.
+def _vowel_slip(a: str, b: str) -> bool:
+    """Long words that differ in one vowel only ("seperable"/"separable")."""
+    if len(a) < 8 or len(a) != len(b):
+        return False
+    diff = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    return len(diff) == 1 and diff[0][0] in _VOWELS and diff[0][1] in _VOWELS
 
-    Swapped neighbours ("nueron") always; a changed letter only when the words themselves are
-    long and differ by that letter alone ("seperable" for "separable"), since short words one
-    letter apart are often other words ("sample"/"simple", "layer"/"later").
+
+def _one_slip(rubric_stem: str, rubric_words: frozenset[str], stem_: str, words: set[str]) -> bool:
+    """A 5-6 letter stem with two neighbours swapped or one letter changed, taken as a typo.
+
+    Swapped neighbours ("nueron") always; a changed letter only when the words are long and
+    differ by one vowel ("seperable" for "separable"): short words a letter apart are often
+    other words ("sample"/"simple", "layer"/"later"), and so are long words a consonant apart
+    ("training"/"trailing").
     """
     if len(rubric_stem) != len(stem_):
         return False
     diff = [i for i, (a, b) in enumerate(zip(rubric_stem, stem_, strict=True)) if a != b]
     if len(diff) == 1:
-        return any(
-            len(a) >= 8 and len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
-            for a in rubric_words
-            for b in words
-        )
+        return any(_vowel_slip(a, b) for a in rubric_words for b in words)
     return (
         len(diff) == 2
         and diff[1] == diff[0] + 1

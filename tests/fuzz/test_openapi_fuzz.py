@@ -1,13 +1,20 @@
-"""Schemathesis over /openapi.json, in-process on the test database: no 500s, responses match the schema.
+"""Schemathesis over /openapi.json, in-process on a temporary SQLite file: no 500s, responses match the schema.
 
-Every operation is called as a logged-in admin (so the admin API is exercised beyond its 403), on a
-fresh copy of the fixture bank per operation. Examples per operation are bounded so the whole file
-runs in well under a minute; FUZZ_EXAMPLES raises the bound for a longer local run.
+Every operation is called as a logged-in admin (so the admin API is exercised beyond its 403) on one
+database loaded with the fixture bank, shared by the whole module as a server's would be. Examples per
+operation are bounded so the file runs in well under a minute; FUZZ_EXAMPLES raises the bound.
+
+The app is built at import because schemathesis' pytest fixture loader (from_fixture) does not work
+with pytest 9 (it reads a private attribute, Function._nodeid); building it reads no database.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -22,7 +29,10 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 from app import auth  # noqa: E402
 from app.models import User  # noqa: E402
 from app.passwords import hash_password  # noqa: E402
+from app.main import create_app  # noqa: E402
 from app.security import SESSION_COOKIE  # noqa: E402
+from app.startup import prepare_database  # noqa: E402
+from tests.conftest import make_settings  # noqa: E402
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
@@ -30,26 +40,27 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 SKIPPED = ("/api/auth/logout",)
 
 
-@pytest.fixture
-def admin_cookies(app) -> dict[str, str]:  # noqa: ANN001
-    """A session cookie for an admin in this test's database."""
-    db = app.state.db
-    with db.writing() as session:
-        user = User(username="fuzz-admin", password_hash=hash_password("fuzz admin password 123"), role="admin",
-                    is_guest=False, active=True)
-        session.add(user)
-        session.flush()
-        token = auth.start_session(session, user=user, settings=app.state.settings)
-    return {SESSION_COOKIE: token}
+_FOLDER = Path(tempfile.mkdtemp(prefix="deepprep-fuzz-"))
+APP = create_app(make_settings(_FOLDER, f"sqlite:///{_FOLDER / 'fuzz.sqlite3'}"))
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP).exclude(path=list(SKIPPED))
 
 
-@pytest.fixture
-def api_schema(app):  # noqa: ANN001, ANN201
-    """The app's own OpenAPI document, called through the ASGI app."""
-    return schemathesis.openapi.from_asgi("/openapi.json", app).exclude(path=list(SKIPPED))
-
-
-schema = schemathesis.pytest.from_fixture("api_schema")
+@pytest.fixture(scope="module")
+def admin_cookies() -> Iterator[dict[str, str]]:
+    """Load the fixture bank, and a session cookie for an admin; remove the folder afterwards."""
+    db = APP.state.db
+    try:
+        prepare_database(db)
+        with db.writing() as session:
+            user = User(username="fuzz-admin", password_hash=hash_password("fuzz admin password 123"),
+                        role="admin", is_guest=False, active=True)
+            session.add(user)
+            session.flush()
+            token = auth.start_session(session, user=user, settings=APP.state.settings)
+        yield {SESSION_COOKIE: token}
+    finally:
+        db.dispose()
+        shutil.rmtree(_FOLDER, ignore_errors=True)
 
 
 @schema.parametrize()
