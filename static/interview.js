@@ -82,16 +82,16 @@
   function markCell(answered, flagged) {
     const cell = document.querySelector('.iv-cell[data-position="' + position + '"]');
     if (!cell) return;
-    if (answered !== undefined) { cell.classList.toggle("answered", answered); cell.classList.toggle("empty", !answered); }
-    if (flagged !== undefined) cell.classList.toggle("flagged", flagged);
+    if (answered !== undefined) { cell.classList.toggle("is-answered", answered); cell.classList.toggle("is-empty", !answered); }
+    if (flagged !== undefined) cell.classList.toggle("is-flagged", flagged);
     const cells = document.querySelectorAll(".iv-cell");
-    const done = document.querySelectorAll(".iv-cell.answered").length;
-    const flags = document.querySelectorAll(".iv-cell.flagged").length;
+    const done = document.querySelectorAll(".iv-cell.is-answered").length;
+    const flags = document.querySelectorAll(".iv-cell.is-flagged").length;
     const counts = document.getElementById("iv-counts");
     if (counts) {
-      counts.querySelector(".answered").textContent = done + " answered";
-      counts.querySelector(".flagged").textContent = flags + " flagged";
-      counts.querySelector(".empty").textContent = (cells.length - done) + " empty";
+      counts.querySelector(".n-answered").textContent = done + " answered";
+      counts.querySelector(".n-flagged").textContent = flags + " flagged";
+      counts.querySelector(".n-empty").textContent = (cells.length - done) + " empty";
     }
   }
 

@@ -688,8 +688,8 @@ class GradientFactor(Family):
             Mistake("multiplied instead of raising to a power", slope * ws * depth,
                     "The factors compound: L layers give the L-th power."),
             Mistake("one layer too few", (slope * ws) ** (depth - 1), f"There are {depth} factors."),
-            Mistake("used sigmoid's maximum value 0.5 as its slope", (0.5 * ws) ** depth,
-                    "σ(0) = 0.5 but σ'(0) = 0.25.") if act == "sigmoid" else None,
+            Mistake("used the sigmoid's value at 0 (0.5) as its slope", (0.5 * ws) ** depth,
+                    "σ(0) = 0.5, but the slope there, σ'(0) = 0.25, is the sigmoid's largest derivative.") if act == "sigmoid" else None,
         ]
         model = (f"Per layer at most ${num(slope)} \\times {num(ws)} = {num(slope * ws)}$; over {depth} layers "
                  f"$({num(slope * ws)})^{{{depth}}} = $ **{sig(ans)}**, so the gradient {w['verdict']}.")

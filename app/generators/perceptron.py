@@ -180,7 +180,8 @@ class PerceptronTraining(Family):
         note = (" XOR is not linearly separable, so the rule never converges: the weights keep cycling."
                 if gate == "XOR" else "")
         model = (f"Tracing the rule example by example: errors per epoch {w['errors_per_epoch']}; "
-                 f"{'converged in epoch ' + str(w['epoch']) if w['epoch'] else 'stopped'} with "
+                 f"{'it converged in epoch ' + str(w['epoch']) + ', where' if w['epoch'] else 'after epoch ' + str(w['epochs_run'])} "
+                 "the parameters are "
                  f"$w = {tex_vec(w['weights'])}$, $b = {num(w['bias'])}$.{note} Answer **"
                  + (vec(ans) if isinstance(ans, list) else str(ans)) + "**.")
         return Instance(prompt, ans, *EXACT, fmt, model, w.steps, mistakes)

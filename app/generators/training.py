@@ -272,7 +272,9 @@ class Dropout(Family):
             tol = EXACT
         else:
             ans = list(map(float, a))
-            prompt += "What does the dropout layer output at inference time (model.eval() / training=False)?"
+            when = ("(Keras: `training=False`, as in `model.predict`)" if conv == "rate"
+                    else "(in TensorFlow 1 you build the inference graph without the dropout op, or feed keep_prob = 1)")
+            prompt += f"What does the dropout layer output at inference time {when}?"
             mistakes = [
                 Mistake("scaled at inference", (aa / keep).tolist(),
                         "With inverted dropout the scaling happens during training; inference is the identity."),

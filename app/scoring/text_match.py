@@ -171,12 +171,10 @@ def _forms(toks: list[_Tok]) -> list[tuple[list[_Tok], int]]:
       co-adapt" matches (a preventive word followed by what it prevents);
     - "linearly inseparable" also reads as "linearly <negation> separable".
     """
-    n_neg = sum(t[0] is None for t in toks)
-    need = n_neg if n_neg == len(toks) else max(n_neg, _need(len(toks)))
-    forms = [(toks, need)]
+    forms = [toks]
     for j, (st, ex, _) in enumerate(toks[:-1]):
         if st in PREVENTIVES and not ex:
-            forms.append((toks[:j] + [(None, False, "not")] + toks[j + 1 :], need))
+            forms.append(toks[:j] + [(None, False, "not")] + toks[j + 1 :])
     split: list[_Tok] = []
     for tok in toks:
         base = None if tok[0] is None or tok[1] else negative_prefix_base(tok[2])
@@ -185,8 +183,13 @@ def _forms(toks: list[_Tok]) -> list[tuple[list[_Tok], int]]:
         else:
             split += [(None, False, "not"), (stem(base), False, base)]
     if len(split) > len(toks):
-        forms.append((split, need + len(split) - len(toks)))
-    return forms
+        forms.append(split)
+    # Negation slots are always needed; the content words may miss one as usual.
+    out = []
+    for form in forms:
+        n_neg = sum(t[0] is None for t in form)
+        out.append((form, n_neg + _need(len(form) - n_neg)))
+    return out
 
 
 @lru_cache(maxsize=512)

@@ -8,7 +8,16 @@ import pytest
 from sqlalchemy import func, select
 
 from app import auth
-from app.models import Attempt, AuditLog, Interview, InterviewItem, Question, QuestionVersion, User, utcnow
+from app.models import (
+    Attempt,
+    AuditLog,
+    Interview,
+    InterviewItem,
+    Question,
+    QuestionVersion,
+    User,
+    utcnow,
+)
 from app.passwords import hash_password
 from app.security import SESSION_COOKIE
 from tests.helpers import hidden_fields, page_form, parse_html

@@ -103,8 +103,8 @@ def test_answer_flag_navigate_and_resume_without_javascript(client, db):
     assert response.status_code == 303 and response.headers["location"].endswith("/q/2")
     page, form, fields = question(client, pid, 2)
     first = page.select_one(".iv-map a[data-position='1']")
-    assert "answered" in first["class"] and "flagged" in first["class"]
-    assert "empty" in page.select_one(".iv-map a[data-position='2']")["class"]
+    assert "is-answered" in first["class"] and "is-flagged" in first["class"]
+    assert "is-empty" in page.select_one(".iv-map a[data-position='2']")["class"]
     assert page.select_one("#iv-counts").get_text(" ", strip=True).startswith("1 answered · 1 flagged · 3 empty")
     # Open question 3 from the overview, leave, and come back: it resumes on question 3.
     question(client, pid, 3)
