@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from app.bank_schema import QuestionSpec
 from app.generators import get_generator
 from app.rendering import render_markdown
@@ -107,14 +105,13 @@ def _choice_expected(spec: QuestionSpec, html: dict[str, Any]) -> str:
 
 
 def _matched_mistake(answer: str, instance: Any) -> Any:
-    """The known mistake whose value the answer equals, if any."""
+    """The known mistake whose value the answer equals (by the scorer's own rule), if any."""
     try:
         given = parse_numeric(answer)
     except AnswerFormatError:
         return None
     for mistake in instance.mistakes:
-        wrong = np.asarray(mistake.value, dtype=float)
-        if wrong.shape == given.shape and np.allclose(given, wrong, atol=instance.atol, rtol=instance.rtol):
+        if values_match(given, mistake.value, atol=instance.atol, rtol=instance.rtol):
             return mistake
     return None
 

@@ -67,16 +67,23 @@ def _parser() -> MarkdownIt:
     return md
 
 
+_CLEAN_OPTIONS = {
+    "tags": HTML_TAGS | MATHML_TAGS,
+    "attributes": ATTRIBUTES,
+    "url_schemes": {"http", "https", "mailto"},
+    "link_rel": "noopener noreferrer nofollow",
+    "strip_comments": True,
+}
+# Built once: nh3.clean(..., tags=..., attributes=...) rebuilds the sanitiser on every call (~5x slower).
+# nh3 releases before Cleaner existed fall back to nh3.clean.
+_CLEANER = nh3.Cleaner(**_CLEAN_OPTIONS) if hasattr(nh3, "Cleaner") else None
+
+
 def sanitize(fragment: str) -> str:
     """Keep only safe HTML and MathML: no scripts, event handlers or javascript: links."""
-    return nh3.clean(
-        fragment,
-        tags=HTML_TAGS | MATHML_TAGS,
-        attributes=ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-        strip_comments=True,
-    )
+    if _CLEANER is None:
+        return nh3.clean(fragment, **_CLEAN_OPTIONS)
+    return _CLEANER.clean(fragment)
 
 
 def render_markdown(text: str) -> str:

@@ -5,9 +5,10 @@
 
 Starts the app as bench/run.py does (fresh SQLite database, one uvicorn worker pinned to CPU 0, a guest
 cookie and a CSRF cookie on every request), drives one path with wrk from the other core(s), and records
-with `py-spy record --gil` (only the thread holding the GIL is sampled, so the percentages are shares of
-the server's Python CPU time, not of threads waiting). Prints the functions with the largest inclusive
-and self shares. Needs py-spy in the virtualenv (`.venv/bin/pip install py-spy`); --raw keeps the stacks
+with `py-spy record` (idle threads left out). With --connections 1 one request is in flight at a time, so
+the shares are shares of one request's time; at 32 connections threads waiting for the GIL are sampled
+too (--gil samples only the GIL holder, but py-spy may miss the holder on some Pythons). Prints the
+functions with the largest inclusive and self shares. Needs py-spy in the virtualenv (`.venv/bin/pip install py-spy`); --raw keeps the stacks
 for a flame graph.
 """
 
@@ -26,10 +27,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import (  # noqa: E402
-    ROOT, app_env, cpu_plan, ensure_wrk, guest_cookie, migrate, run_wrk, served_env, serving,
+    ROOT,
+    app_env,
+    cpu_plan,
+    ensure_wrk,
+    guest_cookie,
+    migrate,
+    run_wrk,
+    served_env,
+    serving,
 )
 
-IDLE = ("select (selectors", "wait (threading", "get (queue", "epoll")
+# Leaf frames of a thread that waits: the event loop in C (uvloop), idle pool workers, locks, queues.
+IDLE = ("select (selectors", "wait (threading", "get (queue", "epoll", "Runner.run (asyncio", "_worker (concurrent")
 
 
 def summarise(raw: Path, top: int, pattern: str | None) -> str:
@@ -49,7 +59,7 @@ def summarise(raw: Path, top: int, pattern: str | None) -> str:
         for f in set(frames):
             inclusive[f] += n
         own[frames[-1]] += n
-    out = [f"{total} samples with the GIL held", "", "inclusive:"]
+    out = [f"{total} samples of busy threads", "", "inclusive:"]
     shown = 0
     for f, n in inclusive.most_common():
         if pattern and not re.search(pattern, f):
@@ -73,6 +83,7 @@ def main() -> int:
     p.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
     p.add_argument("--top", type=int, default=60)
     p.add_argument("--match", help="only show inclusive entries matching this regex (e.g. 'app/|jinja|sqlalchemy')")
+    p.add_argument("--gil", action="store_true", help="sample only the thread holding the GIL (py-spy --gil)")
     p.add_argument("--raw", type=Path, help="also keep py-spy's raw stacks here")
     args = p.parse_args()
 
@@ -93,8 +104,8 @@ def main() -> int:
             run_wrk(wrk, wrk_pin, srv.url + args.path, seconds=2, connections=args.connections, threads=1,
                     method=args.method, body=args.body, cookie=cookie)
             raw = tmp / "stacks.txt"
-            spy = subprocess.Popen([pyspy, "record", "--gil", "-p", str(srv.proc.pid), "-r", str(args.rate),
-                                    "-d", str(int(args.seconds) + 1), "-f", "raw", "-o", str(raw)],
+            spy = subprocess.Popen([pyspy, "record", *(["--gil"] if args.gil else []), "-p", str(srv.proc.pid),
+                                    "-r", str(args.rate), "-d", str(int(args.seconds) + 1), "-f", "raw", "-o", str(raw)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                    start_new_session=True)
             try:

@@ -81,20 +81,10 @@ def is_answered(answer: Any) -> bool:
     return bool(str(answer).strip())
 
 
-_SHAPES: dict[int, tuple[str, int]] = {}
-
-
 def _shape(session: Session, version_id: int) -> tuple[str, int]:
-    """A version's question type and number of options; versions never change, so it is cached."""
-    shape = _SHAPES.get(version_id)
-    if shape is None:
-        version = session.get(QuestionVersion, version_id)
-        spec = spec_of(version)
-        shape = (spec.type, len(spec.options or []))
-        if len(_SHAPES) > 5000:
-            _SHAPES.clear()
-        _SHAPES[version_id] = shape
-    return shape
+    """A version's question type and number of options."""
+    spec = spec_of(session.get(QuestionVersion, version_id))
+    return spec.type, len(spec.options or [])
 
 
 def normalise_answer(kind: str, n_options: int, answer: Any, *, max_chars: int) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, Form, HTTPException, Request, Response
+from fastapi import APIRouter, FastAPI, Form, HTTPException, Path, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 
@@ -20,6 +20,8 @@ pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/interviews", tags=["interviews"])
 
 NOT_FOUND = "There is no such interview among yours."
+MAX_POSITION = 1000
+Position = Annotated[int, Path(ge=1, le=MAX_POSITION, description="the question's position, from 1")]
 
 
 def install(app: FastAPI) -> None:
@@ -139,7 +141,7 @@ def _closed(request: Request, db, public_id: str, viewer, exc: iv.InterviewClose
 
 
 @api.put("/{public_id}/answers/{position}")
-def api_save(request: Request, db: DbDep, viewer: ViewerDep, public_id: str, position: int, body: AnswerSave):
+def api_save(request: Request, db: DbDep, viewer: ViewerDep, public_id: str, position: Position, body: AnswerSave):
     """Save an answer as typed (not scored yet); refused with 409 after the deadline plus grace."""
     settings = request.app.state.settings
     try:
@@ -160,7 +162,7 @@ def api_save(request: Request, db: DbDep, viewer: ViewerDep, public_id: str, pos
 
 
 @api.put("/{public_id}/flags/{position}")
-def api_flag(request: Request, db: DbDep, viewer: ViewerDep, public_id: str, position: int, body: FlagIn):
+def api_flag(request: Request, db: DbDep, viewer: ViewerDep, public_id: str, position: Position, body: FlagIn):
     """Flag a question for review, or clear the flag."""
     try:
         with db.writing() as session:
@@ -336,21 +338,29 @@ def _question_page(request: Request, db, viewer, public_id: str, position: int, 
     }, status_code=status_code)
 
 
+def _position(raw: str) -> int:
+    """A question position from a page URL; anything else is a page that does not exist."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 5 or not 1 <= int(raw) <= MAX_POSITION:
+        raise HTTPException(404, f"There is no question '{raw[:20]}' in this interview.")
+    return int(raw)
+
+
 @pages.get("/interviews/{public_id}/q/{position}")
-def question(request: Request, db: DbDep, viewer: ViewerDep, public_id: str, position: int):
+def question(request: Request, db: DbDep, viewer: ViewerDep, public_id: str, position: str):
     """One question with the answer saved so far, the countdown, a flag and the overview."""
-    return _question_page(request, db, viewer, public_id, position)
+    return _question_page(request, db, viewer, public_id, _position(position))
 
 
 @pages.post("/interviews/{public_id}/q/{position}")
 def save(
-    request: Request, db: DbDep, viewer: ViewerDep, public_id: str, position: int,
+    request: Request, db: DbDep, viewer: ViewerDep, public_id: str, position: str,
     csrf_token: Annotated[str | None, Form()] = None, answer: Annotated[str | None, Form()] = None,
     choice: Annotated[list[str] | None, Form()] = None, flagged: Annotated[str | None, Form()] = None,
     shown_at: Annotated[str | None, Form()] = None, go: Annotated[str | None, Form()] = None,
 ):
     """Save the answer and flag, then go where the button says (previous, next, a number, or finish)."""
     check_csrf(request, csrf_token)
+    position = _position(position)
     settings = request.app.state.settings
     elapsed = None
     if shown_at and shown_at.isdigit() and len(shown_at) < 16:
@@ -427,7 +437,7 @@ def _finished(request: Request, db, viewer, public_id: str):  # noqa: ANN001, AN
 
 
 @pages.get("/interviews/{public_id}/report")
-def report_page(request: Request, db: DbDep, viewer: ViewerDep, public_id: str, requeued: int | None = None):
+def report_page(request: Request, db: DbDep, viewer: ViewerDep, public_id: str, requeued: str | None = None):
     """Score in total, per topic and per question, with model and worked answers, compared with earlier interviews."""
     view = _finished(request, db, viewer, public_id)
     if view is None:

@@ -3,18 +3,31 @@
 A phrasing matches when enough of its content words (stopwords dropped, all words stemmed)
 appear close together in the answer:
 
-- each phrasing word matches an answer word by rapidfuzz ``ratio`` on stems, with a threshold
-  by length: words of up to 3 characters, numbers and acronyms written in capitals in the
-  rubric ("GPU", "MSE", "LSTM") need an exact match; 4-letter words allow one inserted letter
-  (ratio 88); longer words allow about one typo (80 for 5 letters, 83 from 6);
+- each phrasing word matches an answer word by rapidfuzz ``ratio`` on stems. Words of up to 3
+  characters, numbers and acronyms written in capitals in the rubric ("GPU", "MSE", "LSTM")
+  need an exact match. Otherwise the first letter must be the same ("ravines" is not "train",
+  "unlabelled" not "labelled") and: 4-6 letter stems allow one inserted or dropped letter
+  (ratio 88), two swapped neighbours ("nueron"), or one changed vowel inside words of 8 or
+  more letters ("seperable"); longer stems allow about one typo (83). Stopwords in the answer
+  ("with", "though") match only themselves;
 - a word split or joined differently also matches ("back propagation" / "backpropagation");
 - the matched words may come in any order within a window of 2m + 2 answer words, where m is
-  the phrasing's number of content words; all of them are needed for m <= 2, one may be
-  missing for 3 <= m <= 5, 80% for longer ones; negation words in a phrasing are always needed;
-- negation guard: the match earns nothing when a negation (not, no, never, without, neither,
-  nor, none, lack... and n't) stands in the same clause within 4 words before the match or
-  inside it, unless the phrasing itself contains a negation. Clauses end at punctuation and at
-  words such as "but", "which", "although", so "prevents overfitting, which does not ..." counts;
+  the phrasing's number of words; all content words are needed for up to 2, one may be
+  missing for 3 to 5, 80% for longer ones. Negations in a phrasing are needed on top, and so
+  are words that carry its polarity: preventive words ("prevents") and words with a negative
+  prefix ("inseparable");
+- polarity: a negation in a phrasing is a slot that any negation in the answer fills (not,
+  no, never, without, lack, n't, "unable", "impossible"; a preventive word: prevent, avoid,
+  stop; a word with a negative prefix: "inseparable" = not + "separable"). A phrasing also
+  matches in antonymic form: "prevents co-adaptation" as "<negation> co-adaptation" (so
+  "units can't co-adapt" counts), "linearly inseparable" as "linearly <negation> separable"
+  (so "not linearly separable" counts). A negation next to a preventive or diminishing word
+  fills no slot: "does not prevent/avoid/reduce X" is no "<negation> X";
+- negation guard: a match earns nothing when a negation it did not use stands in the same
+  clause within 4 words before the match or inside it; a prefixed word voids a match of its
+  base ("unbounded" for "bounded"); for a phrasing with a negation slot, an unused preventive
+  or diminishing word there voids it too. Clauses end at punctuation and at words such as
+  "but", "which", "although", so "prevents overfitting, which does not ..." counts;
 - prompt copy: answer words inside a run of 4 or more words shared with the prompt are ignored;
   for a phrasing that the prompt itself contains, runs of 3 or more are ignored too, so
   restating the question earns nothing.
@@ -35,6 +48,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
 from app.scoring.text_normalize import (
+    DIMINISHERS,
     NEGATING_WORDS,
     NEGATIONS,
     PREVENTIVES,
@@ -144,12 +158,18 @@ def _need(m: int) -> int:
     return math.ceil(0.8 * m)
 
 
-# A phrasing word: (stem, needs an exact match, folded word); stem None for a negation slot.
-_Tok = tuple[str | None, bool, str]
+# A phrasing word: (stem, needs an exact match, folded word, always needed); stem None for a
+# negation slot.
+_Tok = tuple[str | None, bool, str, bool]
+_NOT: _Tok = (None, False, "not", True)
 
 
 def _content_tokens(phrasing: str) -> list[_Tok]:
-    """The content words of a phrasing; negations become negation slots."""
+    """The content words of a phrasing; negations become negation slots.
+
+    Words that carry the polarity of the phrasing are always needed: negations, preventive
+    words ("prevents") and words with a negative prefix ("inseparable").
+    """
     # Acronyms ("GPU", "GPUs", "L2") are spotted before folding, while the capitals are there.
     acronyms = {
         fold(w)
@@ -158,10 +178,16 @@ def _content_tokens(phrasing: str) -> list[_Tok]:
     }
     words = tokenize(phrasing).words
     content = [w for w in words if w not in STOPWORDS] or list(words)
-    return [
-        (None if w in NEGATIONS or w in NEGATING_WORDS else stem(w), w in acronyms, w)
-        for w in content
-    ]
+    toks: list[_Tok] = []
+    for w in content:
+        if w in NEGATIONS or w in NEGATING_WORDS:
+            toks.append(_NOT)
+            continue
+        st = stem(w)
+        exact = w in acronyms
+        polar = not exact and (st in PREVENTIVES or negative_prefix_base(w) is not None)
+        toks.append((st, exact, w, polar))
+    return toks
 
 
 def _forms(toks: list[_Tok]) -> list[tuple[list[_Tok], int]]:
@@ -172,23 +198,25 @@ def _forms(toks: list[_Tok]) -> list[tuple[list[_Tok], int]]:
     - "linearly inseparable" also reads as "linearly <negation> separable".
     """
     forms = [toks]
-    for j, (st, ex, _) in enumerate(toks[:-1]):
+    for j, (st, ex, _, _) in enumerate(toks[:-1]):
         if st in PREVENTIVES and not ex:
-            forms.append(toks[:j] + [(None, False, "not")] + toks[j + 1 :])
+            forms.append(toks[:j] + [_NOT] + toks[j + 1 :])
     split: list[_Tok] = []
     for tok in toks:
         base = None if tok[0] is None or tok[1] else negative_prefix_base(tok[2])
         if base is None:
             split.append(tok)
         else:
-            split += [(None, False, "not"), (stem(base), False, base)]
+            split += [_NOT, (stem(base), False, base, True)]
     if len(split) > len(toks):
         forms.append(split)
-    # Negation slots are always needed; the content words may miss one as usual.
+    # Negation slots are needed on top of the content words, which may miss one as usual
+    # (but not one that carries the polarity: see _content_tokens).
     out = []
     for form in forms:
         n_neg = sum(t[0] is None for t in form)
-        out.append((form, n_neg + _need(len(form) - n_neg)))
+        n_key = sum(t[3] for t in form)
+        out.append((form, max(n_key, n_neg + _need(len(form) - n_neg))))
     return out
 
 
@@ -215,9 +243,10 @@ def compile_rubric(key: tuple[tuple[str, float, tuple[str, ...]], ...]) -> Compi
             if not toks:
                 continue
             for form, need in _forms(toks):
-                ids = tuple(vid(t, ex, w) for t, ex, w in form)
-                negs = frozenset(k for k, v in enumerate(ids) if v == NEG)
-                compiled.append(Phrasing(text, ids, need, negs, bool(negs)))
+                ids = tuple(vid(t, ex, w) for t, ex, w, _ in form)
+                required = frozenset(k for k, t in enumerate(form) if t[3])
+                has_neg = NEG in ids
+                compiled.append(Phrasing(text, ids, need, required, has_neg))
                 # "back propagation" in the rubric also matches "backpropagation" in an answer:
                 # a variant with the pair joined, which only counts where the joined word
                 # appears exactly (fuzzy joins let "dropout" pass for "drop units").
@@ -228,9 +257,9 @@ def compile_rubric(key: tuple[tuple[str, float, tuple[str, ...]], ...]) -> Compi
                     if len(joined) < 6 or not joined.isalpha():
                         continue
                     var_ids = ids[:j] + (vid(stem(joined), True),) + ids[j + 2 :]
-                    required = frozenset({j} | {k if k < j else k - 1 for k in negs})
+                    var_req = frozenset({j} | {k if k < j else k - 1 for k in required})
                     compiled.append(
-                        Phrasing(text, var_ids, max(len(required), need - 1), required, bool(negs))
+                        Phrasing(text, var_ids, max(len(var_req), need - 1), var_req, has_neg)
                     )
         points.append(Point(label, float(weight), tuple(compiled)))
     words = tuple(vocab)
@@ -360,19 +389,21 @@ class _Matches:
         negs = negation_positions(words) + [i for i, w in enumerate(words) if w in NEGATING_WORDS]
         self.negs = sorted(negs)  # negate the next words of their clause
         self.self_negs = frozenset(self_negs)  # negate only themselves
-        self.preventives = [i for i, s in enumerate(stems) if s in PREVENTIVES]
-        # What may fill a negation slot: a negation not followed by a preventive word ("not
-        # prevent" is no negation), a preventive word not negated itself, a prefixed word.
-        neg_set, prev_set = set(self.negs), set(self.preventives)
-        self.fillers = sorted(
-            [p for p in self.negs if not _near(prev_set, p, range(1, 3), clauses)]
-            + [
-                p
-                for p in self.preventives
-                if not _near(neg_set, p, range(-NEGATION_WINDOW, 0), clauses)
-            ]
-            + list(self_negs)
-        )
+        # Preventive and diminishing words: "does not prevent X" / "does not reduce X" are no
+        # "<negation> X", so they cancel a negation next to them.
+        self.weakeners = [i for i, s in enumerate(stems) if s in PREVENTIVES or s in DIMINISHERS]
+        preventives = [i for i, s in enumerate(stems) if s in PREVENTIVES]
+        neg_set, weak_set = set(self.negs), set(self.weakeners)
+        # What may fill a negation slot: a negation, a preventive word, a prefixed word; but
+        # not a negation just before a weakener, nor a preventive word after a negation.
+        fillers, cancelled = [], []
+        for p in self.negs:
+            (cancelled if _near(weak_set, p, range(1, 3), clauses) else fillers).append(p)
+        for p in preventives:
+            near = _near(neg_set, p, range(-NEGATION_WINDOW, 0), clauses)
+            (cancelled if near else fillers).append(p)
+        self.fillers = sorted(fillers + list(self_negs))
+        self.cancelled = sorted(cancelled)
 
     def view(self, usable: np.ndarray) -> _Answer:
         """The matches restricted to the usable answer words."""
@@ -397,15 +428,20 @@ class _Answer:
             if spans:
                 self.present[v] = True
         self._fillers = [(p, p, _NEG_FILL) for p in matches.fillers if usable[p]]
+        self._cancelled = [(p, p, _NEG_FILL) for p in matches.cancelled if usable[p]]
+        self.cancelled_any = bool(self._cancelled)
+        self.probing = False  # also fill negation slots with cancelled negations
         self._cache: dict[int, list[tuple[int, int, int]]] = {}
 
     def has(self, v: int) -> bool:
-        return bool(self._fillers) if v == NEG else bool(self.present[v])
+        if v == NEG:
+            return bool(self._fillers or (self.probing and self._cancelled))
+        return bool(self.present[v])
 
     def spans(self, v: int) -> list[tuple[int, int, int]]:
         """(start, end, how) word spans where rubric word v occurs."""
         if v == NEG:
-            return self._fillers
+            return sorted(self._fillers + self._cancelled) if self.probing else self._fillers
         got = self._cache.get(v)
         if got is None:
             matched = self.m.hits[v] & self._u_ok  # over distinct answer words
@@ -438,7 +474,7 @@ def _voided(ph: Phrasing, chosen: dict[int, tuple[int, int, int]], ans: _Answer)
     start, end = positions[0], positions[-1]
     flippers = m.negs[bisect_left(m.negs, start - NEGATION_WINDOW) : bisect_right(m.negs, end)]
     if ph.has_neg:
-        pv = m.preventives
+        pv = m.weakeners
         flippers = flippers + [
             p
             for p in pv[bisect_left(pv, start - NEGATION_WINDOW) : bisect_right(pv, end)]
@@ -455,6 +491,19 @@ def _voided(ph: Phrasing, chosen: dict[int, tuple[int, int, int]], ans: _Answer)
 
 def _phrasing_found(ph: Phrasing, ans: _Answer) -> tuple[bool, bool]:
     """(found, found only in negated form) for one phrasing."""
+    found, negated = _search(ph, ans)
+    if not found and not negated and ph.has_neg and ans.cancelled_any:
+        # "does not avoid X" for "<negation> X": found with the cancelled negation, so the
+        # answer states the opposite.
+        ans.probing = True
+        try:
+            negated = _search(ph, ans, probe=True)[1]
+        finally:
+            ans.probing = False
+    return found, negated
+
+
+def _search(ph: Phrasing, ans: _Answer, probe: bool = False) -> tuple[bool, bool]:
     present = [k for k, v in enumerate(ph.ids) if ans.has(v)]
     if len(present) < ph.need or not ph.required.issubset(present):
         return False, False
@@ -470,8 +519,10 @@ def _phrasing_found(ph: Phrasing, ans: _Answer) -> tuple[bool, bool]:
                 chosen[k] = (s, e, how)
         if len(chosen) < ph.need or not ph.required.issubset(chosen):
             continue
-        if _voided(ph, chosen, ans):
+        if probe or _voided(ph, chosen, ans):
             negated_seen = True
+            if probe:
+                break
             continue
         return True, False
     return False, negated_seen

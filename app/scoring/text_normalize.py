@@ -22,6 +22,10 @@ NEGATIONS = frozenset(
 # Words that say something does not happen: "prevents co-adaptation" ~ "units cannot co-adapt".
 # By stem; "stopping" counts too, so a stem is only treated as one before further words.
 PREVENTIVES = frozenset({"prevent", "avoid", "stop"})
+# Words that lessen something: not a negation, but "does not reduce X" is no "<negation> X".
+DIMINISHERS = frozenset(
+    "reduc reduct decreas lower lessen less fewer mitig allevi diminish shrink".split()
+)
 # Words that negate what follows them, like "not": "unable to settle" ~ "cannot settle".
 NEGATING_WORDS = frozenset({"unable", "impossible", "incapable"})
 # Negative prefixes: "inseparable" = not separable, "non-linear" = not linear.
@@ -183,7 +187,9 @@ def negative_prefix_base(word: str) -> str | None:
                 return None
             if prefix == "in" and base[0] in "blmpr":
                 return None  # "in" becomes im-/il-/ir- there
-            if (prefix == "im" and base[0] not in "bmp") or (prefix in ("il", "ir") and base[0] != prefix[1]):
+            if (prefix == "im" and base[0] not in "bmp") or (
+                prefix in ("il", "ir") and base[0] != prefix[1]
+            ):
                 return None
             return base
     return None

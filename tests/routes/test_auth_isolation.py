@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
+from app import questions_view
 from tests.routes.test_admin import log_in_as
+
+
+@pytest.fixture(autouse=True)
+def _fresh_spec_cache():
+    """spec_of caches specs by version id for the process; each test's database reuses those ids."""
+    questions_view._SPECS.clear()
 
 
 def test_another_users_attempts_and_interviews_are_404(client, app):
@@ -19,7 +27,7 @@ def test_another_users_attempts_and_interviews_are_404(client, app):
         for url in (f"/api/interviews/{interview}", f"/api/interviews/{interview}/report", f"/interviews/{interview}",
                     f"/interviews/{interview}/report", f"/interviews/{interview}/report.json"):
             assert bob.get(url).status_code == 404, url
-        assert bob.put(f"/api/interviews/{interview}/answers/0", json={"answer": "1"}).status_code == 404
+        assert bob.put(f"/api/interviews/{interview}/answers/1", json={"answer": "1"}).status_code == 404
         assert bob.post(f"/api/interviews/{interview}/submit").status_code == 404
         assert bob.get("/api/progress").json()["history"] == []
     # Logged out, alice's browser is a stranger too.

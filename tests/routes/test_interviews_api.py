@@ -139,7 +139,8 @@ def test_bad_saves_are_refused_with_a_reason(client, db):
         response = client.put(f"/api/interviews/{pid}/answers/{pos}", json=payload)
         assert response.status_code == 422, (payload, response.text)
         assert response.json()["detail"]
-    assert client.put(f"/api/interviews/{pid}/answers/0", json={"answer": "x"}).status_code == 404
+    assert client.put(f"/api/interviews/{pid}/answers/0", json={"answer": "x"}).status_code == 422
+    assert client.put(f"/api/interviews/{pid}/answers/{10**20}", json={"answer": "x"}).status_code == 422
     assert client.put(f"/api/interviews/{pid}/answers/99", json={"answer": "x"}).status_code == 404
     assert client.put(f"/api/interviews/{pid}/answers/one", json={"answer": "x"}).status_code == 422
     assert client.get(f"/api/interviews/{pid}").json()["answers"][str(text_pos)] == "kept"

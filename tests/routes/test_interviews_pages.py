@@ -19,8 +19,8 @@ def start_from_form(client, **fields):  # noqa: ANN001, ANN201
     return client.post("/interviews", data={**hidden, **data}, follow_redirects=False)
 
 
-def start(client) -> str:  # noqa: ANN001
-    response = start_from_form(client)
+def start(client, count: int = 4) -> str:  # noqa: ANN001
+    response = start_from_form(client, count=str(count))
     assert response.status_code == 303, response.text[:500]
     return response.headers["location"].split("/")[2]
 
@@ -156,12 +156,13 @@ def test_time_spent_is_tracked_from_the_page(client, db):
 
 
 def test_confirm_lists_unanswered_and_flagged_then_report(client, db):
-    pid = start(client)
+    pid = start(client, count=5)  # the whole fixture bank, so the computed question is in
     _page, form, fields = question(client, pid, 2)
     data = {"choice": form.select("input[name=choice]")[0]["value"]} if form.select("input[name=choice]") else {"answer": "10x10"}
     save(client, pid, 2, fields, flagged="1", go="finish", **data)
     page, form, hidden = page_form(client, f"/interviews/{pid}/submit", "#submit-form")
-    assert [a.get_text(strip=True) for a in page.select("#unanswered a")] == ["Question 1", "Question 3", "Question 4"]
+    assert [a.get_text(strip=True) for a in page.select("#unanswered a")] == ["Question 1", "Question 3", "Question 4",
+                                                                               "Question 5"]
     assert [a.get_text(strip=True) for a in page.select("#flagged a")] == ["Question 2"]
     assert client.post(f"/interviews/{pid}/submit", data={}).status_code == 403
     response = client.post(form["action"], data=hidden, follow_redirects=True)
@@ -170,7 +171,7 @@ def test_confirm_lists_unanswered_and_flagged_then_report(client, db):
     assert report.select_one("#total-score").get_text(strip=True).endswith("%")
     assert len(report.select(".iv-topics-table tbody tr")) == 2
     items = report.select("article.iv-q")
-    assert len(items) == 4
+    assert len(items) == 5
     for item in items:
         assert item.select_one(".iv-q-score .score").get_text(strip=True).endswith("%")
         assert item.select_one(".iv-q-score .time").get_text(strip=True).endswith("spent")
@@ -214,7 +215,9 @@ def test_reports_and_pages_are_only_for_their_owner(app, client):
         assert stranger.post(f"/interviews/{pid}/q/1", data={**hidden, "answer": "x"}).status_code == 404
         assert stranger.post(f"/interviews/{pid}/practise-again", data=hidden).status_code == 404
     assert client.get(f"/interviews/{pid}/report.json").status_code == 409
-    assert client.get(f"/interviews/{pid}/q/9").status_code == 404
+    for bad in ("9", "0", "-1", "x", "1e3", "99999999999999999999999"):
+        assert client.get(f"/interviews/{pid}/q/{bad}").status_code == 404, bad
+    assert client.get(f"/interviews/{pid}/report?requeued=abc", follow_redirects=False).status_code == 303
 
 
 def test_exports_and_history(client):

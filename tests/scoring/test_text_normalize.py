@@ -56,3 +56,30 @@ def test_decimal_numbers_stay_one_token() -> None:
 def test_negation_positions_skip_not_only() -> None:
     words = tokenize("not only fast but never slow and no bias without labels").words
     assert [words[i] for i in negation_positions(words)] == ["never", "no", "without"]
+
+
+@pytest.mark.parametrize(
+    ("word", "base"),
+    [
+        ("inseparable", "separable"),
+        ("nonlinear", "linear"),
+        ("unlabelled", "labelled"),
+        ("unbounded", "bounded"),
+        ("independent", "dependent"),
+        ("impossible", "possible"),
+        ("irrelevant", "relevant"),
+        ("input", None),
+        ("inference", None),
+        ("information", None),
+        ("units", None),
+        ("universal", None),
+        ("understand", None),
+        ("increase", None),
+        ("important", None),
+        ("imagine", None),
+    ],
+)
+def test_negative_prefix_base(word: str, base: str | None) -> None:
+    from app.scoring.text_normalize import negative_prefix_base
+
+    assert negative_prefix_base(word) == base
