@@ -17,6 +17,7 @@ from app.scoring import (
     score_free_text,
     score_numeric,
     shuffled_order,
+    values_match,
 )
 
 MAX_SEED = 2**31 - 1
