@@ -252,6 +252,8 @@ def fill(row: Row, s: dict) -> None:
     row.requests = s["requests"]
     row.rps = s["requests"] / seconds if seconds else 0.0
     row.p50_ms, row.p99_ms = s["p50_us"] / 1000, s["p99_us"] / 1000
+    if not s["requests"]:  # nothing came back within the run: every latency is longer than the run
+        row.p50_ms = row.p99_ms = float("inf")
     socket_errors = s["err_connect"] + s["err_read"] + s["err_write"] + s["err_timeout"]
     # wrk counts 4xx/5xx as status errors; 3xx is not expected on these rows either.
     row.errors = socket_errors + s["s3xx"] + s["s4xx"] + s["s5xx"] + s["sother"]
@@ -401,6 +403,11 @@ def machine() -> dict[str, str]:
             "sqlite": f"SQLite {sqlite3.sqlite_version}"}
 
 
+def ms(value: float) -> str:
+    """A latency cell; infinite when no response came back within the run."""
+    return "no response" if value == float("inf") else f"{value:,.1f}"
+
+
 def fmt_ok(ok: bool | None) -> str:
     """A table cell for a target: yes, **no**, or empty when it does not apply."""
     return "" if ok is None else ("yes" if ok else "**no**")
@@ -438,7 +445,7 @@ def _load_table(rows: list[Row], base: Row | None) -> list[str]:
             continue
         ratio = f"{r.rps / base.rps:.3f}" if base and base.rps else ""
         cpu_ratio = f"{base.cpu_us / r.cpu_us:.3f}" if base and base.cpu_us and r.cpu_us else ""
-        out.append(f"| {label} | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | {ratio} | {cpu_ratio} | "
+        out.append(f"| {label} | {r.rps:,.0f} | {ms(r.p50_ms)} | {ms(r.p99_ms)} | {r.errors} | {ratio} | {cpu_ratio} | "
                    f"{r.cpu_us:,.0f} |")
     return out
 
@@ -454,9 +461,9 @@ def targets(res: Results) -> list[str]:
                            for r in pages if r.cpu_us)
         out.append(f"| question page ≥ {TARGET_RATIO} of the baseline (req/s) | "
                    f"{fmt_ok(all(r.rps / base.rps >= TARGET_RATIO for r in pages))} | {detail} |")
-    slow = [f"{r.name} {r.p99_ms:.0f} ms" for r in app_rows if r.p99_ms >= TARGET_P99_MS]
+    slow = [f"{r.name} {ms(r.p99_ms)} ms" for r in app_rows if r.p99_ms >= TARGET_P99_MS]
     if app_rows:
-        out.append(f"| p99 under {TARGET_P99_MS:g} ms at {app_rows and 'the'} {len(app_rows)} app rows | {fmt_ok(not slow)} | "
+        out.append(f"| p99 under {TARGET_P99_MS:g} ms on the {len(app_rows)} app rows | {fmt_ok(not slow)} | "
                    f"{'missed by: ' + ', '.join(slow) if slow else 'all under'} |")
         errs = [f"{r.name}: {r.errors} ({', '.join(f'{k}={v}' for k, v in r.statuses.items())})"
                 for r in app_rows if r.errors]
@@ -468,7 +475,7 @@ def targets(res: Results) -> list[str]:
     if missing:
         out.append(f"| all rows measured | **no** | not available: {', '.join(missing)} |")
     if res.large_rows:
-        slow = [f"{r.name} {r.p99_ms:,.0f} ms" for r in res.large_rows if r.p99_ms >= TARGET_P99_MS or r.errors]
+        slow = [f"{r.name} {ms(r.p99_ms)} ms" for r in res.large_rows if r.p99_ms >= TARGET_P99_MS or r.errors]
         out.append(f"| large bank: list, filter, search p99 under {TARGET_P99_MS:g} ms | {fmt_ok(not slow)} | "
                    f"{'missed by: ' + ', '.join(slow) if slow else 'all under'} |")
     return out
@@ -530,7 +537,7 @@ def report(args: argparse.Namespace, mach: dict[str, str], pinned: bool, res: Re
         lines += ["", "## Large bank", "", res.large_info, "",
                   "| Request | req/s | p50 ms | p99 ms | errors | server CPU µs/req |", "|---|---:|---:|---:|---:|---:|"]
         for r in res.large_rows:
-            lines.append(f"| {r.name} (`{r.method} {r.path}`) | {r.rps:,.0f} | {r.p50_ms:,.1f} | {r.p99_ms:,.1f} | "
+            lines.append(f"| {r.name} (`{r.method} {r.path}`) | {r.rps:,.0f} | {ms(r.p50_ms)} | {ms(r.p99_ms)} | "
                          f"{r.errors} | {r.cpu_us:,.0f} |")
         notes = [f"- {r.name}: the server kept working {r.drained_s:.0f} s after wrk stopped (requests wrk gave up on)"
                  for r in res.large_rows if r.drained_s >= 2]
@@ -667,9 +674,10 @@ def large_section(args: argparse.Namespace, wrk: str, pins: tuple[list[str], lis
         f"with a new slug and two extra tags, their search text, summary and hash from app.bank's functions "
         f"(built and inserted in {time.perf_counter() - t0:.0f} s). Same server and wrk settings as above; the "
         f"requests carry a guest's cookies (one attempt). Target: p99 under {TARGET_P99_MS:g} ms.")
+    middle = grown["questions"] // 100 * 50  # a page in the middle of the bank
     res.large_rows = [
         Row("JSON list, first page", "GET", "/api/questions?limit=50"),
-        Row("JSON list, page 500", "GET", "/api/questions?limit=50&offset=25000"),
+        Row(f"JSON list, page {middle // 50 + 1}", "GET", f"/api/questions?limit=50&offset={middle}"),
         Row("JSON filter: topic + difficulty + type", "GET",
             "/api/questions?topic=cnn&difficulty=intermediate&type=free_text"),
         Row("JSON search, a common word", "GET", "/api/questions?q=gradient"),

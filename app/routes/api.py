@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from app.answers import AnswerRejected
@@ -20,6 +20,8 @@ router = APIRouter(prefix="/api", tags=["practice"])
 QuestionType = Literal["free_text", "single_choice", "multiple_choice", "numeric", "computed"]
 Difficulty = Literal["beginner", "intermediate", "advanced"]
 Status = Literal["new", "due", "mastered", "missed"]
+# Database ids are 64-bit: a larger number in a path is a 422, not an overflow inside the driver (a 500).
+RowId = Annotated[int, Path(ge=0, le=2**63 - 1)]
 
 
 class TopicOut(BaseModel):
@@ -161,7 +163,7 @@ def api_answer(request: Request, response: Response, db: DbDep, viewer: ViewerDe
 
 
 @router.post("/attempts/{attempt_id}/rating", response_model=RatingOut)
-def api_rate(db: DbDep, viewer: ViewerDep, attempt_id: int, body: RatingIn):
+def api_rate(db: DbDep, viewer: ViewerDep, attempt_id: RowId, body: RatingIn):
     """Rate recall of an attempt (1-4); FSRS schedules the next review."""
     with db.writing() as session:
         attempt = get_attempt(session, attempt_id=attempt_id, user_id=viewer.user_id)
