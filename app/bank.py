@@ -210,7 +210,7 @@ def create_question(session: Session, *, topic: Topic, spec: QuestionSpec, autho
 
 
 def sync_bank(session: Session, topics: list[TopicFile], *, author: str = "bank") -> SyncReport:
-    """Bring the database in line with the bank files: add, version, archive; never delete."""
+    """Bring the database in line with the files that changed: add, version, archive; never delete."""
     report = SyncReport()
     existing = {q.slug: q for q in session.scalars(select(Question))}
     in_files: set[str] = set()
@@ -218,21 +218,25 @@ def sync_bank(session: Session, topics: list[TopicFile], *, author: str = "bank"
         topic = upsert_topic(session, topic_file)
         for spec in topic_file.questions:
             in_files.add(spec.slug)
+            digest = spec_hash(spec.model_dump(mode="json"))
             question = existing.get(spec.slug)
             if question is None:
-                create_question(session, topic=topic, spec=spec, author=author, origin="bank")
+                question = create_question(session, topic=topic, spec=spec, author=author, origin="bank")
+                question.bank_hash = digest
                 report.added.append(spec.slug)
                 continue
-            moved = question.topic_id != topic.id or question.archived
-            question.topic_id, question.archived = topic.id, False
-            if save_version(session, question=question, spec=spec, author=author) or moved:
-                update_search_index(session, question)
-                report.changed.append(spec.slug)
-            else:
-                report.unchanged += 1
+            if question.bank_hash == digest and question.origin == "bank":
+                report.unchanged += 1  # the file is as last loaded: admin edits and archiving stand
+                continue
+            question.topic_id, question.archived, question.origin = topic.id, False, "bank"
+            question.bank_hash = digest
+            save_version(session, question=question, spec=spec, author=author, note="questions/ changed")
+            update_search_index(session, question)
+            report.changed.append(spec.slug)
     for slug, question in existing.items():
         if slug not in in_files and question.origin == "bank" and not question.archived:
             question.archived = True
+            question.bank_hash = ""  # if the file brings it back, that counts as a change
             update_search_index(session, question)
             report.archived.append(slug)
     session.flush()

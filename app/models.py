@@ -72,6 +72,9 @@ class Question(Base):
     archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     # "bank" questions follow questions/*.yaml; "admin" ones were authored in the admin.
     origin: Mapped[str] = mapped_column(String(20), default="bank")
+    # Hash of the spec last loaded from questions/: a sync changes the question only when its
+    # file changed since, so edits made in the admin survive restarts.
+    bank_hash: Mapped[str] = mapped_column(String(64), default="")
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("question_versions.id", use_alter=True, name="fk_questions_current_version"), nullable=True
     )

@@ -9,17 +9,19 @@ from app.answers import MAX_SEED, Shown, present
 from app.bank_schema import QuestionSpec
 from app.models import Question, QuestionVersion
 
-_SPECS: dict[int, QuestionSpec] = {}
+_SPECS: dict[tuple[int, str], QuestionSpec] = {}
 
 
 def spec_of(version: QuestionVersion) -> QuestionSpec:
-    """The validated spec of a version; versions never change, so it is cached per process."""
-    spec = _SPECS.get(version.id)
+    """The validated spec of a version, cached per process by id and content hash."""
+    # Versions never change; the hash guards against an id reused by another database or a rollback.
+    key = (version.id, version.content_hash)
+    spec = _SPECS.get(key)
     if spec is None:
         spec = QuestionSpec.model_validate(version.spec)
         if len(_SPECS) > 5000:
             _SPECS.clear()
-        _SPECS[version.id] = spec
+        _SPECS[key] = spec
     return spec
 
 

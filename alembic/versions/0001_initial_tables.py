@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 15:18:27.509473
+Create Date: 2026-11-22 15:37:58.622695
 
 """
 from typing import Sequence, Union
@@ -110,6 +110,7 @@ def upgrade() -> None:
     sa.Column('type', sa.String(length=20), nullable=False),
     sa.Column('archived', sa.Boolean(), nullable=False),
     sa.Column('origin', sa.String(length=20), nullable=False),
+    sa.Column('bank_hash', sa.String(length=64), nullable=False),
     sa.Column('current_version_id', sa.Integer(), nullable=True),
     sa.Column('search_text', sa.Text(), nullable=False),
     sa.Column('summary', sa.String(length=400), nullable=False),

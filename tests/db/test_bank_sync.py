@@ -67,3 +67,44 @@ def test_archived_question_leaves_lists_and_search(client, db, tmp_path):
         sync_bank(s, _topics(tmp_path, drop))
     assert client.get("/api/questions?q=pooling").json()["total"] == 0
     assert client.get("/questions/pooling-purpose").status_code == 404
+
+
+def test_admin_edit_survives_a_resync_until_the_file_changes(db, tmp_path):
+    from app.bank import save_version
+    from app.bank_schema import QuestionSpec
+
+    with db.writing() as s:
+        q = s.scalar(select(Question).where(Question.slug == "conv-size-fixed"))
+        spec = QuestionSpec.model_validate({**q.current_version.spec, "explanation": "Edited in the admin."})
+        save_version(s, question=q, spec=spec, author="teacher")
+    with db.writing() as s:
+        report = sync_bank(s, _topics(tmp_path))
+    assert report.changed == []
+    with db.reading() as s:
+        q = s.scalar(select(Question).where(Question.slug == "conv-size-fixed"))
+        assert q.current_version.spec["explanation"] == "Edited in the admin."
+
+    def edit(data):
+        for item in data["questions"]:
+            if item["slug"] == "conv-size-fixed":
+                item["explanation"] = "Changed in the file."
+
+    with db.writing() as s:
+        assert sync_bank(s, _topics(tmp_path, edit)).changed == ["conv-size-fixed"]
+    with db.reading() as s:
+        q = s.scalar(select(Question).where(Question.slug == "conv-size-fixed"))
+        assert q.current_version.spec["explanation"] == "Changed in the file."
+        assert q.current_version.number == 3
+
+
+def test_removed_then_restored_file_question_comes_back(db, tmp_path):
+    def drop(data):
+        data["questions"] = [q for q in data["questions"] if q["slug"] != "pooling-purpose"]
+
+    with db.writing() as s:
+        sync_bank(s, _topics(tmp_path, drop))
+    with db.writing() as s:
+        report = sync_bank(s, _topics(tmp_path))
+    assert report.changed == ["pooling-purpose"]
+    with db.reading() as s:
+        assert s.scalar(select(Question.archived).where(Question.slug == "pooling-purpose")) is False
