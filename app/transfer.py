@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.bank import create_question, parse_topic_yaml, save_version, upsert_topic
 from app.bank_schema import QuestionSpec, TopicFile
+from app.generators import GENERATORS
 from app.models import Question, Topic
 from app.rendering import MathError, render_markdown
 
@@ -82,12 +83,16 @@ def import_questions(
                 render_markdown(spec.prompt + "\n\n" + spec.model_answer + "\n\n" + spec.explanation)
             except MathError as exc:
                 result.errors.append({"line": 1, "message": f"{spec.slug}: {exc}"})
+            if spec.type == "computed" and spec.generator not in GENERATORS:
+                result.errors.append({"line": 1, "message": f"{spec.slug}: unknown generator '{spec.generator}'"})
     if result.errors:
         return result
     existing = {q.slug: q for q in session.scalars(select(Question).where(
         Question.slug.in_([s.slug for t in topics for s in t.questions])))}
+    # GIFT and Moodle XML know a category's name at most: an existing topic keeps its own header.
+    keep_headers = fmt in ("gift", "moodle-xml")
     for topic_file in topics:
-        topic_row = None if dry_run else upsert_topic(session, topic_file)
+        topic_row = None if dry_run else _import_topic(session, topic_file, keep_header=keep_headers)
         for spec in topic_file.questions:
             question = existing.get(spec.slug)
             if question is None:
@@ -100,6 +105,15 @@ def import_questions(
                     question.topic_id = topic_row.id
                     save_version(session, question=question, spec=spec, author=author, note="import")
     return result
+
+
+def _import_topic(session: Session, topic_file: TopicFile, *, keep_header: bool) -> Topic:
+    """The topic an import writes into; an existing one keeps its header when asked."""
+    if keep_header:
+        existing = session.scalar(select(Topic).where(Topic.slug == topic_file.topic))
+        if existing is not None:
+            return existing
+    return upsert_topic(session, topic_file)
 
 
 def export_topics(session: Session, *, topic: str | None = None) -> list[dict[str, Any]]:

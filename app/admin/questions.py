@@ -15,7 +15,7 @@ from app.admin import audit
 from app.admin.stats import question_stats
 from app.answers import AnswerRejected, evaluate, present
 from app.bank import create_question, render_spec, save_version, update_search_index
-from app.bank_schema import DIFFICULTIES, QUESTION_TYPES, SLUG_RE, QuestionSpec
+from app.bank_schema import SLUG_RE, QuestionSpec
 from app.catalog import fts_match
 from app.generators import GENERATORS
 from app.models import Question, QuestionVersion, Topic, User, utcnow
@@ -369,30 +369,14 @@ def run_import(session: Session, *, content: str, fmt: str, dry_run: bool, actor
     """Validate an import completely, then apply it unless dry (the caller's transaction makes it all or nothing)."""
     author = _author(session, actor_id)
     try:
-        result = import_questions(session, content=content, fmt=fmt, dry_run=True, author=author, topic=topic)
-        if not result.errors:
-            result.errors = _unknown_generators(content, fmt, topic)
-        if result.errors or dry_run:
-            return result
-        kept = {t.slug: (t.name, t.description, t.position) for t in session.scalars(select(Topic))}
-        result = import_questions(session, content=content, fmt=fmt, dry_run=False, author=author, topic=topic)
-        if fmt in ("gift", "moodle-xml"):
-            # These formats know a category's name at most: an existing topic keeps its own header.
-            for row in session.scalars(select(Topic).where(Topic.slug.in_(list(kept)))):
-                row.name, row.description, row.position = kept[row.slug]
+        # import_questions validates everything before it writes anything, so one call is all or nothing.
+        result = import_questions(session, content=content, fmt=fmt, dry_run=dry_run, author=author, topic=topic)
     except (MathError, ValidationError, ValueError) as exc:
         return ImportResult(errors=[{"line": 1, "message": str(exc)}])
+    if result.errors or dry_run:
+        return result
     audit.record(session, user_id=actor_id, action="bank.import", target=f"format:{fmt}",
                  detail={"added": result.added, "changed": result.changed, "skipped": len(result.skipped)})
     return result
 
 
-def _unknown_generators(content: str, fmt: str, topic: str | None) -> list[dict[str, Any]]:
-    from app.transfer import _parse
-
-    topics, _errors, _skipped = _parse(content, fmt, topic)
-    return [{"line": 1, "message": f"{spec.slug}: unknown generator '{spec.generator}'"}
-            for t in topics for spec in t.questions if spec.type == "computed" and spec.generator not in GENERATORS]
-
-
-__all__ = ["DIFFICULTIES", "QUESTION_TYPES", "STATES", "DETAIL_EXAMPLES", "DraftInvalid", "Draft"]
