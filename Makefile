@@ -29,7 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check app engine tests
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -33,6 +33,10 @@ class KeyPoint(Strict):
     weight: Annotated[float, Field(gt=0, le=10)] = 1.0
     # Accepted phrasings and synonyms; matched fuzzily (typos, word order, inflection).
     phrasings: Annotated[list[Annotated[str, Field(min_length=2)]], Field(min_length=1)]
+    # Phrasings that state the opposite of the point ("overfitting ... high bias"); an answer
+    # matching one earns nothing for the point. Matched in order within one clause: the words
+    # of a part must follow each other (stopwords between are allowed), "..." allows any gap.
+    contradicts: list[Annotated[str, Field(min_length=2)]] = []
 
 
 class Option(Strict):

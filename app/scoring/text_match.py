@@ -62,6 +62,7 @@ from app.scoring.text_normalize import (
 )
 
 _RAW_WORD = re.compile(r"[^\W_]+")
+_GAP = re.compile(r"\s*(?:\.\.\.|\u2026)\s*")  # "..." in a contradiction: any gap
 NEGATION_WINDOW = 4  # words before a match that a negation may stand at
 COPY_RUN = 4  # shared word run with the prompt that counts as copied
 GIVEN_AWAY_RUN = 3  # the same, for phrasings that the prompt itself contains
@@ -124,12 +125,29 @@ class Phrasing:
 
 
 @dataclass(frozen=True)
+class Contradiction:
+    """A phrasing that states the opposite of a key point, as parts of vocabulary ids.
+
+    The words of a part follow each other in the answer (only stopwords between); the parts
+    ("..." in the text) follow in order anywhere later in the same sentence part.
+    """
+
+    text: str
+    parts: tuple[tuple[int, ...], ...]  # vocabulary ids; NEG for a negation slot
+
+    @property
+    def ids(self) -> frozenset[int]:
+        return frozenset(v for part in self.parts for v in part)
+
+
+@dataclass(frozen=True)
 class Point:
     """One key point of a compiled rubric."""
 
     label: str
     weight: float
     phrasings: tuple[Phrasing, ...]
+    contradicts: tuple[Contradiction, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: compile_rubric caches one per rubric
@@ -144,6 +162,9 @@ class CompiledRubric:
     slip_rows: np.ndarray  # vocabulary words for which _one_slip is tried
     index: dict[str, int]
     join_heads: frozenset[str]  # first words of pairs that may join into a rubric word
+    # Subjects: words of the first part of contradictions with several parts ("overfitting" in
+    # "overfitting ... high bias"); a gap "..." does not reach past another subject.
+    subjects: frozenset[int] = frozenset()
 
     @property
     def total_weight(self) -> float:
@@ -221,8 +242,11 @@ def _forms(toks: list[_Tok]) -> list[tuple[list[_Tok], int]]:
 
 
 @lru_cache(maxsize=512)
-def compile_rubric(key: tuple[tuple[str, float, tuple[str, ...]], ...]) -> CompiledRubric:
-    """Compile a rubric given as ((point, weight, (phrasing, ...)), ...); cached."""
+def compile_rubric(key: tuple[tuple, ...]) -> CompiledRubric:
+    """Compile a rubric given as ((point, weight, (phrasing, ...)[, (contradiction, ...)]), ...).
+
+    Cached; see rubric_key.
+    """
     vocab: dict[str, int] = {}
     exact: dict[int, bool] = {}
     raw: dict[int, set[str]] = {}
@@ -236,7 +260,19 @@ def compile_rubric(key: tuple[tuple[str, float, tuple[str, ...]], ...]) -> Compi
         return i
 
     points = []
-    for label, weight, phrasings in key:
+    subjects: set[int] = set()
+    for label, weight, phrasings, *rest in key:
+        contradicts: list[Contradiction] = []
+        for text in rest[0] if rest else ():
+            parts = []
+            for piece in _GAP.split(text):
+                toks = _content_tokens(piece)
+                if toks:
+                    parts.append(tuple(vid(t, ex, w) for t, ex, w, _ in toks))
+            if parts:
+                contradicts.append(Contradiction(text, tuple(parts)))
+                if len(parts) > 1:
+                    subjects.update(v for v in parts[0] if v != NEG)
         compiled: list[Phrasing] = []
         for text in phrasings:
             toks = _content_tokens(text)
@@ -261,7 +297,7 @@ def compile_rubric(key: tuple[tuple[str, float, tuple[str, ...]], ...]) -> Compi
                     compiled.append(
                         Phrasing(text, var_ids, max(len(var_req), need - 1), var_req, has_neg)
                     )
-        points.append(Point(label, float(weight), tuple(compiled)))
+        points.append(Point(label, float(weight), tuple(compiled), tuple(contradicts)))
     words = tuple(vocab)
     thresholds = np.array([_threshold(w, exact[i]) for i, w in enumerate(words)], dtype=np.float32)
     first = np.array([w[0] for w in words], dtype="<U1")
@@ -270,7 +306,15 @@ def compile_rubric(key: tuple[tuple[str, float, tuple[str, ...]], ...]) -> Compi
     heads = frozenset(w[:k] for w in words if len(w) >= 6 for k in range(2, len(w) - 1))
     raws = tuple(frozenset(raw[i]) for i in range(len(words)))
     return CompiledRubric(
-        tuple(points), words, thresholds, first, raws, slip_rows, dict(vocab), heads
+        tuple(points),
+        words,
+        thresholds,
+        first,
+        raws,
+        slip_rows,
+        dict(vocab),
+        heads,
+        frozenset(subjects),
     )
 
 
@@ -280,13 +324,14 @@ def _get(item: Any, name: str, default: Any = None) -> Any:
     return getattr(item, name, default)
 
 
-def rubric_key(rubric: Sequence[Any]) -> tuple[tuple[str, float, tuple[str, ...]], ...]:
+def rubric_key(rubric: Sequence[Any]) -> tuple[tuple, ...]:
     """A hashable form of a rubric of KeyPoint models or dicts, for the compile cache."""
     return tuple(
         (
             str(_get(kp, "point", "")),
             float(_get(kp, "weight", 1.0) or 1.0),
             tuple(str(p) for p in _get(kp, "phrasings", ()) or ()),
+            tuple(str(c) for c in _get(kp, "contradicts", ()) or ()),
         )
         for kp in rubric
     )
@@ -530,12 +575,120 @@ def _search(ph: Phrasing, ans: _Answer, probe: bool = False) -> tuple[bool, bool
 
 @dataclass(frozen=True)
 class PointResult:
-    """Whether one key point was found, and whether it was only found negated."""
+    """Whether one key point was found, whether only negated, whether contradicted."""
 
     label: str
     weight: float
     found: bool
     negated: bool
+    contradicted: bool = False  # the answer matched one of the point's contradictions
+
+
+# Words that disown the claim after them in its sentence part: "a common mistake is to think
+# that ..." states no contradiction.
+DISCLAIMERS = frozenset(
+    stem(w)
+    for w in """wrong wrongly mistake mistaken mistakenly misconception myth false falsely
+    incorrect incorrectly untrue""".split()
+)
+
+
+class _Contradictions:
+    """Finds contradiction phrasings in an answer (its usable words): ordered, one claim part.
+
+    A part of a contradiction ("high bias") matches where its words follow each other with
+    only stopwords between; the parts follow in order within one sentence part of the answer
+    (tokenize: split at . ; ! ? and at "and", "but", "while", "whereas" ...), and a gap "..."
+    does not reach past another subject of the rubric ("overfitting ... high bias" does not
+    match "overfitting is low bias, underfitting high bias"). A negation standing within
+    NEGATION_WINDOW words before the match or inside it, or a disclaiming word ("mistake",
+    "myth") earlier in its part, voids the match, unless the contradiction's own negation slot
+    used it.
+    """
+
+    def __init__(self, ans: _Answer, rubric: CompiledRubric) -> None:
+        self.ans = ans
+        self.rubric = rubric
+        toks = ans.toks
+        self.parts = toks.parts
+        # words a part's words may not have between them: content words and unusable words
+        loose = np.fromiter((w not in STOPWORDS for w in toks.words), bool, len(toks.words))
+        self.loose_cum = np.concatenate(([0], np.cumsum(loose | ~ans._usable)))
+        self.negs = ans.m.negs
+        self.disclaim = [i for i, st in enumerate(toks.stems) if st in DISCLAIMERS]
+        self._spans: dict[tuple[int, ...], list[tuple[int, int, tuple[int, ...]]]] = {}
+
+    def _word(self, v: int) -> list[tuple[int, int]]:
+        return sorted((s, e) for s, e, how in self.ans.spans(v) if how != _VIA_BASE)
+
+    def part_spans(self, part: tuple[int, ...]) -> list[tuple[int, int, tuple[int, ...]]]:
+        """(start, end, negations used) of each place the words of a part follow each other."""
+        got = self._spans.get(part)
+        if got is not None:
+            return got
+        occ = [self._word(v) for v in part]
+        starts = [[s for s, _ in o] for o in occ]
+        got = []
+        for s, e in occ[0]:
+            used = [s] if part[0] == NEG else []
+            for k in range(1, len(part)):
+                j = bisect_right(starts[k], e)
+                if j == len(starts[k]):
+                    break
+                s2, e2 = occ[k][j]
+                if self.parts[s2] != self.parts[s] or self.loose_cum[s2] > self.loose_cum[e + 1]:
+                    break
+                e = e2
+                if part[k] == NEG:
+                    used.append(s2)
+            else:
+                got.append((s, e, tuple(used)))
+        self._spans[part] = got
+        return got
+
+    def _voided(self, start: int, end: int, used: list[int]) -> bool:
+        part = self.parts[start]
+        negs = self.negs
+        for p in negs[bisect_left(negs, start - NEGATION_WINDOW) : bisect_right(negs, end)]:
+            if p not in used and self.parts[p] == part:
+                return True
+        d = self.disclaim
+        return any(self.parts[p] == part for p in d[: bisect_left(d, start)])
+
+    def found(self, c: Contradiction) -> bool:
+        """Whether the answer states the contradiction (not negated, not disowned)."""
+        if not all(self.ans.has(v) for v in c.ids):
+            return False
+        occs = [self.part_spans(part) for part in c.parts]
+        if not all(occs):
+            return False
+        starts = [[o[0] for o in occ] for occ in occs]
+        blocked_cum = None
+        if len(c.parts) > 1:
+            others = self.rubric.subjects - c.ids
+            blocked = np.zeros(len(self.parts), dtype=bool)
+            for v in others:
+                for s, e in self._word(v):
+                    blocked[s : e + 1] = True
+            for v in c.parts[0]:
+                for s, e in self._word(v):
+                    blocked[s : e + 1] = False
+            blocked_cum = np.concatenate(([0], np.cumsum(blocked)))
+        for s, e, used in occs[0]:
+            used_all = list(used)
+            for k in range(1, len(occs)):
+                j = bisect_right(starts[k], e)
+                if j == len(starts[k]):
+                    break
+                s2, e2, u2 = occs[k][j]
+                if self.parts[s2] != self.parts[s] or blocked_cum[s2] > blocked_cum[e + 1]:
+                    break
+                e = e2
+                used_all += u2
+            else:
+                if not self._voided(s, e, used_all):
+                    return True
+        return False
 
 
 def match_rubric(answer: str, rubric: CompiledRubric, prompt: str = "") -> list[PointResult]:
@@ -553,6 +706,7 @@ def match_rubric(answer: str, rubric: CompiledRubric, prompt: str = "") -> list[
     matches = _Matches(toks, rubric)
     ans = matches.view(usable)
     ans_strict = matches.view(strict) if given_away else ans
+    contra = _Contradictions(ans, rubric) if any(p.contradicts for p in rubric.points) else None
     results = []
     for point in rubric.points:
         found = negated = False
@@ -563,7 +717,11 @@ def match_rubric(answer: str, rubric: CompiledRubric, prompt: str = "") -> list[
             if f:
                 found = True
                 break
-        results.append(PointResult(point.label, point.weight, found, negated and not found))
+        contradicted = contra is not None and any(contra.found(c) for c in point.contradicts)
+        found = found and not contradicted
+        results.append(
+            PointResult(point.label, point.weight, found, negated and not found, contradicted)
+        )
     return results
 
 

@@ -43,6 +43,13 @@ _NOT_NEGATING_AFTER = frozenset({"only", "just", "merely", "simply"})
 CLAUSE_WORDS = frozenset(
     "but however although though whereas while yet instead rather unlike which whereby".split()
 )
+# Coarser parts of a text in which one claim is made, for contradictions ("overfitting ... high
+# bias"): they end at sentence punctuation and at words that join two claims. Commas do not end
+# them, so "to fix underfitting, use dropout" is one part.
+PART_WORDS = frozenset(
+    "and but however although though whereas while yet instead rather unlike whereby".split()
+)
+_PART_END = frozenset(".;!?\n")
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 _CONTRACTION = re.compile(r"(\w)n't\b")
@@ -152,28 +159,40 @@ def fold(text: str) -> str:
 
 @dataclass(frozen=True)
 class Tokens:
-    """A text as word tokens: folded words, stems, clause number of each word."""
+    """A text as word tokens: folded words, stems, clause and part number of each word.
+
+    Clauses end at any punctuation and at CLAUSE_WORDS; parts (one claim each) only at sentence
+    punctuation and at PART_WORDS.
+    """
 
     words: tuple[str, ...]
     stems: tuple[str, ...]
     clauses: tuple[int, ...]
+    parts: tuple[int, ...] = ()
 
 
 def tokenize(text: str) -> Tokens:
-    """Split text into words (punctuation only separates clauses)."""
+    """Split text into words (punctuation only separates clauses and parts)."""
     words: list[str] = []
     clauses: list[int] = []
-    clause = 0
+    parts: list[int] = []
+    clause = part = 0
     for m in _TOKEN.finditer(fold(text)):
         tok = m.group(0)
         if tok in _BOUNDARY:
             clause += 1
+            # "e.g." and "i.e." do not end a sentence
+            if tok in _PART_END and not (tok == "." and words and len(words[-1]) == 1):
+                part += 1
             continue
         if tok in CLAUSE_WORDS:
             clause += 1
+        if tok in PART_WORDS:
+            part += 1
         words.append(tok)
         clauses.append(clause)
-    return Tokens(tuple(words), tuple(stem(w) for w in words), tuple(clauses))
+        parts.append(part)
+    return Tokens(tuple(words), tuple(stem(w) for w in words), tuple(clauses), tuple(parts))
 
 
 def negative_prefix_base(word: str) -> str | None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from app.models import Interview, InterviewItem
 
+pytestmark = pytest.mark.slow
 CANDIDATES = 200
 QUESTIONS = 3
 
