@@ -122,14 +122,17 @@ def submit(db: Database, *, public_id: str, user_id: int | None, now: datetime |
     return finish(db, interview_id=interview_id, submitted=True, now=now)
 
 
-def sweep(db: Database, *, grace_seconds: int, now: datetime | None = None, limit: int = 200) -> int:
-    """Finish every interview past its deadline plus grace; returns how many this process finished."""
+def sweep(db: Database, *, grace_seconds: int, now: datetime | None = None, limit: int = 200,
+          user_id: int | None = None) -> int:
+    """Finish every interview (or one user's) past its deadline plus grace; returns how many this call finished."""
     now = now or utcnow()
+    stmt = (select(Interview.id)
+            .where(Interview.status == "in_progress", Interview.deadline < now - timedelta(seconds=grace_seconds))
+            .order_by(Interview.deadline).limit(limit))
+    if user_id is not None:
+        stmt = stmt.where(Interview.user_id == user_id)
     with db.reading() as session:
-        ids = session.scalars(select(Interview.id)
-                              .where(Interview.status == "in_progress",
-                                     Interview.deadline < now - timedelta(seconds=grace_seconds))
-                              .order_by(Interview.deadline).limit(limit)).all()
+        ids = session.scalars(stmt).all()
     done = 0
     for interview_id in ids:
         try:

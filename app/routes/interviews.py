@@ -111,9 +111,16 @@ def api_create(request: Request, response: Response, db: DbDep, viewer: ViewerDe
                 "time_limit_seconds": setup.time_limit_seconds, "questions": iv.questions_json(session, interview)}
 
 
+def _finish_expired(request: Request, db, user_id: int | None) -> None:  # noqa: ANN001
+    """Finish the viewer's interviews whose time is up, so lists never show a stale "in progress"."""
+    if user_id is not None:
+        iv.sweep(db, grace_seconds=_grace(request), user_id=user_id)
+
+
 @api.get("")
-def api_history(db: DbDep, viewer: ViewerDep) -> list[dict[str, Any]]:
+def api_history(request: Request, db: DbDep, viewer: ViewerDep) -> list[dict[str, Any]]:
     """The viewer's interviews, newest first."""
+    _finish_expired(request, db, viewer.user_id)
     with db.reading() as session:
         rows = iv.history(session, user_id=viewer.user_id)
     for r in rows:
@@ -283,6 +290,7 @@ def create_page(
 @pages.get("/interviews/history")
 def history_page(request: Request, db: DbDep, viewer: ViewerDep):
     """Every interview taken, with a trend chart of the scores."""
+    _finish_expired(request, db, viewer.user_id)
     with db.reading() as session:
         rows = iv.history(session, user_id=viewer.user_id)
     finished = [r for r in reversed(rows) if r["status"] == "finished"][-30:]

@@ -16,7 +16,10 @@ def _join(labels: list[str]) -> str:
 
 
 def score_free_text(answer: str, *, rubric: Sequence[Any], prompt: str = "") -> Score:
-    """Score = covered weight / total weight of the rubric's key points; correct at >= 0.7."""
+    """Score = covered weight / total weight of the rubric's key points; correct at >= 0.7.
+
+    A key point whose contradiction (KeyPoint.contradicts) the answer states is not covered.
+    """
     compiled = compile_rubric(rubric_key(rubric))
     total = compiled.total_weight
     if not isinstance(answer, str) or total <= 0:
@@ -28,7 +31,9 @@ def score_free_text(answer: str, *, rubric: Sequence[Any], prompt: str = "") -> 
     covered = [r.label for r in results if r.found]
     missed = [r.label for r in results if not r.found]
     value = min(1.0, max(0.0, sum(r.weight for r in results if r.found) / total))
-    negated = [r.label for r in results if r.negated]
+    # Found only negated ("does not prevent overfitting"), or a contradiction of the point
+    # matched ("overfitting ... high bias"): the point earns nothing and the feedback says so.
+    negated = [r.label for r in results if r.negated or r.contradicted]
     n = len(results)
     if not answer.strip():
         message = "The answer is empty."

@@ -324,3 +324,18 @@ def test_practise_again_queues_the_missed_questions(client, db):
     client.post(form["action"], data={"csrf_token": token})
     with db.reading() as s:
         assert s.scalar(select(func.sum(ReviewCard.reps))) == 4, "a second click does not review them again"
+
+
+def test_history_finishes_expired_interviews(client, app):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.models import Interview, utcnow
+
+    created = client.post("/api/interviews", json={"topics": [], "count": 3, "time_limit_seconds": 60, "difficulty": "mixed"})
+    assert created.status_code == 201
+    with app.state.db.writing() as s:
+        s.execute(update(Interview).values(deadline=utcnow() - timedelta(hours=1)))
+    rows = client.get("/api/interviews").json()
+    assert rows[0]["status"] == "finished"
