@@ -27,13 +27,14 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 )
 
 from app import auth  # noqa: E402
+from app.main import create_app  # noqa: E402
 from app.models import User  # noqa: E402
 from app.passwords import hash_password  # noqa: E402
-from app.main import create_app  # noqa: E402
 from app.security import SESSION_COOKIE  # noqa: E402
 from app.startup import prepare_database  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
 
+pytestmark = pytest.mark.fuzz
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 
 

@@ -17,11 +17,18 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.browser.conftest import ROOT, _free_port, deepprep_command, server_env, stop, wait_until_up
+from tests.browser.conftest import (
+    ROOT,
+    deepprep_command,
+    free_port,
+    server_env,
+    stop,
+    wait_until_up,
+)
 from tests.conftest import FIXTURE_BANK
 
 psycopg = pytest.importorskip("psycopg")
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 ADMIN_URL = os.environ.get("DEEPPREP_MP_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "two servers, one database 123"
@@ -63,7 +70,7 @@ def servers(pg_database: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     urls = []
     try:
         for name, workers in (("a", 2), ("b", 1)):
-            port = _free_port()
+            port = free_port()
             log = data_dir / f"server-{name}.log"
             with log.open("w") as out:
                 process = subprocess.Popen(
