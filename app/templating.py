@@ -50,7 +50,12 @@ def _matrix_rows(value: Any) -> list[list[Any]] | None:
     return None
 
 
+STATUS_LABELS = {"new": "New", "due": "Due for review", "mastered": "Mastered", "missed": "Missed last time"}
+
 env.filters["percent"] = _percent
+env.filters["zip"] = lambda a, b: list(zip(a, b, strict=True))
+env.filters["status_label"] = lambda s: STATUS_LABELS.get(s, s)
+env.filters["state_label"] = lambda s: {"active": "In use", "archived": "Archived", "all": "All"}.get(s, s)
 env.filters["num"] = _num
 env.filters["math"] = _math
 env.filters["matrix_rows"] = _matrix_rows
