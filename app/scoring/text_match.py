@@ -30,7 +30,12 @@ appear close together in the answer:
   "but", "which", "although", so "prevents overfitting, which does not ..." counts;
 - prompt copy: answer words inside a run of 4 or more words shared with the prompt are ignored;
   for a phrasing that the prompt itself contains, runs of 3 or more are ignored too, so
-  restating the question earns nothing.
+  restating the question earns nothing;
+- contradictions (KeyPoint.contradicts) are matched in order, not in any order: the words of a
+  part follow each other (only stopwords between), parts split by "..." follow later in the
+  same sentence part (ended by . ; ! ? and "and", "but", "while", "whereas" ...), and a gap
+  does not pass another subject of the rubric. A matched contradiction, not negated nor
+  disowned ("a common mistake is ..."), makes its key point earn nothing; see _Contradictions.
 """
 
 from __future__ import annotations
@@ -584,12 +589,12 @@ class PointResult:
     contradicted: bool = False  # the answer matched one of the point's contradictions
 
 
-# Words that disown the claim after them in its sentence part: "a common mistake is to think
-# that ..." states no contradiction.
+# Words that disown or weaken a claim in their sentence part, before or inside it: "a common
+# mistake is to think that ...", "L2 rarely gives exactly zero" state no contradiction.
 DISCLAIMERS = frozenset(
     stem(w)
     for w in """wrong wrongly mistake mistaken mistakenly misconception myth false falsely
-    incorrect incorrectly untrue""".split()
+    incorrect incorrectly untrue rarely seldom hardly barely""".split()
 )
 
 
@@ -601,9 +606,9 @@ class _Contradictions:
     (tokenize: split at . ; ! ? and at "and", "but", "while", "whereas" ...), and a gap "..."
     does not reach past another subject of the rubric ("overfitting ... high bias" does not
     match "overfitting is low bias, underfitting high bias"). A negation standing within
-    NEGATION_WINDOW words before the match or inside it, or a disclaiming word ("mistake",
-    "myth") earlier in its part, voids the match, unless the contradiction's own negation slot
-    used it.
+    NEGATION_WINDOW words before the match or inside it (unless the contradiction's own
+    negation slot used it), or a disclaiming word ("mistake", "myth", "rarely") in its part
+    before its end, voids the match.
     """
 
     def __init__(self, ans: _Answer, rubric: CompiledRubric) -> None:
@@ -653,7 +658,7 @@ class _Contradictions:
             if p not in used and self.parts[p] == part:
                 return True
         d = self.disclaim
-        return any(self.parts[p] == part for p in d[: bisect_left(d, start)])
+        return any(self.parts[p] == part for p in d[: bisect_right(d, end)])
 
     def found(self, c: Contradiction) -> bool:
         """Whether the answer states the contradiction (not negated, not disowned)."""
