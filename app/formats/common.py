@@ -18,7 +18,9 @@ NO_EXPLANATION = "No explanation came with the imported question."
 MODEL_MARK = "**Model answer:**"
 POINTS_MARK = "**Key points:**"
 DIFFICULTY_TAG = "difficulty-"
-_POINT_LINE = re.compile(r"^- (?P<point>.+?) \(weight (?P<weight>[0-9.]+)\): (?P<phrasings>.+)$")
+_POINT_LINE = re.compile(
+    r"^- (?P<point>.+?) \(weight (?P<weight>[0-9.]+)\): (?P<phrasings>.+?)(?: \(not: (?P<contradicts>.+)\))?$"
+)
 
 
 @dataclass
@@ -127,7 +129,10 @@ def feedback_block(spec: dict[str, Any]) -> str:
         lines = [POINTS_MARK]
         for k in spec["rubric"]:
             weight = k.get("weight", 1.0)
-            lines.append(f"- {k['point']} (weight {weight:g}): " + " | ".join(k["phrasings"]))
+            line = f"- {k['point']} (weight {weight:g}): " + " | ".join(k["phrasings"])
+            if k.get("contradicts"):
+                line += " (not: " + " | ".join(k["contradicts"]) + ")"
+            lines.append(line)
         parts.append("\n".join(lines))
     return "\n\n".join(p for p in parts if p)
 
@@ -142,7 +147,10 @@ def split_feedback(text: str | None) -> tuple[str, str | None, list[dict[str, An
             m = _POINT_LINE.match(line.strip())
             if m:
                 phrasings = [p.strip() for p in m["phrasings"].split(" | ") if p.strip()]
-                rubric.append({"point": m["point"].strip(), "weight": float(m["weight"]), "phrasings": phrasings})
+                point = {"point": m["point"].strip(), "weight": float(m["weight"]), "phrasings": phrasings}
+                if m["contradicts"]:
+                    point["contradicts"] = [c.strip() for c in m["contradicts"].split(" | ") if c.strip()]
+                rubric.append(point)
     model = None
     if MODEL_MARK in text:
         text, model = text.split(MODEL_MARK, 1)

@@ -18,7 +18,8 @@ def _join(labels: list[str]) -> str:
 def score_free_text(answer: str, *, rubric: Sequence[Any], prompt: str = "") -> Score:
     """Score = covered weight / total weight of the rubric's key points; correct at >= 0.7.
 
-    A key point whose contradiction (KeyPoint.contradicts) the answer states is not covered.
+    A key point whose contradiction (KeyPoint.contradicts) the answer states is not covered, and
+    such an answer is never marked correct: stating a key fact the wrong way round is an error.
     """
     compiled = compile_rubric(rubric_key(rubric))
     total = compiled.total_weight
@@ -50,4 +51,5 @@ def score_free_text(answer: str, *, rubric: Sequence[Any], prompt: str = "") -> 
     if negated:
         message += f" Your answer states the opposite of: {_join(negated)}."
     value = round(value, 4)
-    return Score(value, value >= CORRECT_AT, Feedback(covered, missed, message))
+    contradicted = any(r.contradicted for r in results)
+    return Score(value, value >= CORRECT_AT and not contradicted, Feedback(covered, missed, message))

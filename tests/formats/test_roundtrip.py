@@ -110,3 +110,13 @@ def test_moodle_xml_import_of_a_moodle_export():
 def test_moodle_xml_refusals_have_lines(content, line, message):
     topics, errors, _skipped = parse(content, fmt="moodle-xml")
     assert topics == [] and errors[0]["line"] == line and message in errors[0]["message"]
+
+
+def test_key_points_block_keeps_contradictions():
+    from app.formats.common import feedback_block, split_feedback
+
+    rubric = [{"point": "High variance", "weight": 2.0, "phrasings": ["high variance", "overfits noise"],
+               "contradicts": ["overfitting ... high bias"]},
+              {"point": "More data", "weight": 1.0, "phrasings": ["more data"]}]
+    _text, model, back = split_feedback(feedback_block({"explanation": "Why.", "model_answer": "Answer.", "rubric": rubric}))
+    assert model == "Answer." and back == rubric

@@ -217,3 +217,16 @@ def test_contradictions_stay_fast(bank) -> None:
     for _ in range(5):
         score_free_text(long_answer[:10_000], rubric=q.rubric, prompt=q.prompt)
     assert (time.perf_counter() - start) / 5 < 0.25
+
+
+def test_an_answer_stating_a_point_the_wrong_way_round_is_never_correct():
+    from app.scoring import score_free_text
+
+    rubric = [
+        {"point": "Overfitting is high variance", "weight": 3, "phrasings": ["overfitting high variance"],
+         "contradicts": ["overfitting ... high bias"]},
+        {"point": "Use more data", "weight": 7, "phrasings": ["more training data"]},
+    ]
+    score = score_free_text("Overfitting means high bias. Collect more training data.", rubric=rubric)
+    assert score.value == 0.7 and score.correct is False
+    assert "opposite" in score.feedback.message
