@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.db import Database
-from app.security import Viewer, csrf_valid, resolve_viewer
+from app.security import SESSION_COOKIE, Viewer, csrf_valid, guest_id_from_cookie, resolve_viewer
 
 
 def get_db(request: Request) -> Database:
@@ -21,10 +22,18 @@ def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_viewer(request: Request, db: Annotated[Database, Depends(get_db)]) -> Viewer:
-    """Who is asking; also kept on request.state for templates."""
+def _viewer_from_db(request: Request, db: Database) -> Viewer:
     with db.reading() as session:
-        viewer = resolve_viewer(request, session)
+        return resolve_viewer(request, session)
+
+
+async def get_viewer(request: Request, db: Annotated[Database, Depends(get_db)]) -> Viewer:
+    """Who is asking; also kept on request.state for templates."""
+    if request.cookies.get(SESSION_COOKIE):
+        viewer = await run_in_threadpool(_viewer_from_db, request, db)
+    else:
+        # Guests and visitors need no query: the guest cookie is signed.
+        viewer = Viewer(user_id=guest_id_from_cookie(request))
     request.state.viewer = viewer
     return viewer
 

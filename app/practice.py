@@ -13,18 +13,18 @@ from sqlalchemy.orm import Session
 
 from app.answers import Evaluation, evaluate, present
 from app.models import Attempt, Question, QuestionVersion, ReviewCard, Topic, utcnow
-from app.questions_view import spec_of
+from app.questions_view import QuestionRef, load_version
 from app.rendering import render_markdown
 from app.scheduling import is_mastered, review
 
 
 def record_attempt(
-    session: Session, *, user_id: int, question: Question, version: QuestionVersion, seed: int,
+    session: Session, *, user_id: int, question_id: int, version_id: int, seed: int,
     evaluation: Evaluation, time_spent_ms: int | None, source: str = "practice",
 ) -> Attempt:
     """Store a scored answer, pointing at the version it answered."""
     attempt = Attempt(
-        user_id=user_id, question_id=question.id, version_id=version.id, seed=seed,
+        user_id=user_id, question_id=question_id, version_id=version_id, seed=seed,
         answer=evaluation.answer, score=float(evaluation.score.value), correct=bool(evaluation.score.correct),
         feedback=evaluation.feedback_dict(), time_spent_ms=time_spent_ms, source=source,
     )
@@ -153,34 +153,29 @@ def due_count(session: Session, *, user_id: int, now: datetime | None = None) ->
 
 
 def answer_question(
-    session: Session, *, user_id: int, question: Question, seed: int, answer: Any, time_spent_ms: int | None,
+    session: Session, *, user_id: int, question: QuestionRef, seed: int, answer: Any, time_spent_ms: int | None,
     source: str = "practice",
 ) -> tuple[Attempt, Evaluation]:
-    """Score an answer to a question's current version and store the attempt."""
-
-    version = question.current_version
-    evaluation = evaluate(spec_of(version), version.html, seed=seed, answer=answer)
-    attempt = record_attempt(session, user_id=user_id, question=question, version=version, seed=seed,
-                             evaluation=evaluation, time_spent_ms=time_spent_ms, source=source)
+    """Score an answer to one version of a question and store the attempt."""
+    evaluation = evaluate(question.spec, question.html, seed=seed, answer=answer)
+    attempt = record_attempt(session, user_id=user_id, question_id=question.id, version_id=question.version_id,
+                             seed=seed, evaluation=evaluation, time_spent_ms=time_spent_ms, source=source)
     return attempt, evaluation
 
 
 def result_view(session: Session, *, attempt: Attempt) -> dict[str, Any]:
     """Everything a result page shows for one attempt, as plain data."""
-
-    version = session.get(QuestionVersion, attempt.version_id)
-    question = session.get(Question, attempt.question_id)
-    spec = spec_of(version)
-    shown = present(spec, version.html, attempt.seed)
+    q = load_version(session, attempt.version_id)
+    shown = present(q.spec, q.html, attempt.seed)
     worked = shown.instance.steps if shown.instance is not None else None
-    expected_html = version.html["model_answer"]
+    expected_html = q.html["model_answer"]
     if shown.instance is not None:
         expected_html = render_markdown(shown.instance.model_answer)
     chosen = attempt.answer if isinstance(attempt.answer, list) else []
     options = [
-        {"html": version.html["options"][i]["text"], "why": version.html["options"][i]["why"],
-         "correct": o.correct, "chosen": i in chosen}
-        for i, o in enumerate(spec.options or [])
+        {"html": q.html["options"][i]["text"], "why": q.html["options"][i]["why"], "correct": o.correct,
+         "chosen": i in chosen}
+        for i, o in enumerate(q.spec.options or [])
     ]
     card = session.scalar(select(ReviewCard).where(ReviewCard.user_id == attempt.user_id,
                                                    ReviewCard.question_id == attempt.question_id))
@@ -188,10 +183,9 @@ def result_view(session: Session, *, attempt: Attempt) -> dict[str, Any]:
         "attempt": {"id": attempt.id, "score": attempt.score, "correct": attempt.correct, "answer": attempt.answer,
                     "feedback": attempt.feedback, "seed": attempt.seed, "rating": attempt.rating,
                     "created_at": attempt.created_at, "time_spent_ms": attempt.time_spent_ms},
-        "question": {"id": question.id, "slug": question.slug, "type": question.type, "topic": question.topic.slug,
-                     "topic_name": question.topic.name, "difficulty": question.difficulty,
-                     "version": version.number, "current": question.current_version_id == version.id},
+        "question": {"id": q.id, "slug": q.slug, "type": q.type, "topic": q.topic, "topic_name": q.topic_name,
+                     "difficulty": q.difficulty, "version": q.version_number, "current": q.is_current},
         "prompt_html": shown.prompt_html, "options": options, "expected_html": expected_html,
-        "explanation_html": version.html["explanation"], "worked": worked,
+        "explanation_html": q.html["explanation"], "worked": worked,
         "next_due": card.due if card is not None and attempt.rating is not None else None,
     }

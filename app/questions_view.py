@@ -1,32 +1,108 @@
-"""Plain data for templates and the API, built from a question and its version."""
+"""Questions as plain data for pages and the API: one light query, version content cached per process."""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 
 from app.answers import MAX_SEED, Shown, present
 from app.bank_schema import QuestionSpec
-from app.models import Question, QuestionVersion
+from app.models import Question, QuestionVersion, Topic
 
-_SPECS: dict[tuple[int, str], QuestionSpec] = {}
+
+@dataclass(frozen=True)
+class QuestionRef:
+    """One version of a question, with everything pages and scoring need (no lazy loads)."""
+
+    id: int
+    slug: str
+    topic: str
+    topic_name: str
+    archived: bool
+    version_id: int
+    version_number: int
+    is_current: bool
+    spec: QuestionSpec
+    html: dict[str, Any]
+
+    @property
+    def type(self) -> str:
+        """The question type of this version."""
+        return self.spec.type
+
+    @property
+    def difficulty(self) -> str:
+        """The difficulty of this version."""
+        return self.spec.difficulty
+
+
+# Versions never change, so their decoded content is kept per process, keyed by id and content hash
+# (the hash guards against an id reused by another database or after a rollback).
+_CONTENT: dict[tuple[int, str], tuple[QuestionSpec, dict[str, Any]]] = {}
+_CONTENT_LIMIT = 20_000
+
+
+def _content(session: Session, version_id: int, content_hash: str,
+             loaded: QuestionVersion | None = None) -> tuple[QuestionSpec, dict[str, Any]]:
+    key = (version_id, content_hash)
+    hit = _CONTENT.get(key)
+    if hit is None:
+        if loaded is not None:
+            spec_data, html = loaded.spec, loaded.html
+        else:
+            spec_data, html = session.execute(
+                select(QuestionVersion.spec, QuestionVersion.html).where(QuestionVersion.id == version_id)).one()
+        hit = (QuestionSpec.model_validate(spec_data), html)
+        if len(_CONTENT) >= _CONTENT_LIMIT:
+            _CONTENT.clear()
+        _CONTENT[key] = hit
+    return hit
 
 
 def spec_of(version: QuestionVersion) -> QuestionSpec:
-    """The validated spec of a version, cached per process by id and content hash."""
-    # Versions never change; the hash guards against an id reused by another database or a rollback.
-    key = (version.id, version.content_hash)
-    spec = _SPECS.get(key)
-    if spec is None:
-        spec = QuestionSpec.model_validate(version.spec)
-        if len(_SPECS) > 5000:
-            _SPECS.clear()
-        _SPECS[key] = spec
-    return spec
+    """The validated spec of a loaded version (cached like every version's content)."""
+    return _content(None, version.id, version.content_hash, loaded=version)[0]  # type: ignore[arg-type]
+
+
+def _ref_query() -> Select:
+    return select(
+        Question.id, Question.slug, Question.archived, Question.current_version_id, Topic.slug, Topic.name,
+        QuestionVersion.id, QuestionVersion.number, QuestionVersion.content_hash,
+    ).join(Topic, Topic.id == Question.topic_id)
+
+
+def _ref(session: Session, row: Any) -> QuestionRef:
+    qid, slug, archived, current_id, topic, topic_name, vid, number, digest = row
+    spec, html = _content(session, vid, digest)
+    return QuestionRef(qid, slug, topic, topic_name, archived, vid, number, vid == current_id, spec, html)
+
+
+def load_question(session: Session, ref: str | int, *, include_archived: bool = False) -> QuestionRef | None:
+    """A question's current version by slug or integer id (None when unknown or archived)."""
+    stmt = _ref_query().join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        stmt = stmt.where(Question.id == int(ref))
+    else:
+        stmt = stmt.where(Question.slug == ref)
+    if not include_archived:
+        stmt = stmt.where(Question.archived.is_(False))
+    row = session.execute(stmt).first()
+    return _ref(session, row) if row else None
+
+
+def load_version(session: Session, version_id: int) -> QuestionRef | None:
+    """A specific version of a question (what an attempt or an interview item answered)."""
+    row = session.execute(_ref_query().join(QuestionVersion, QuestionVersion.question_id == Question.id)
+                          .where(QuestionVersion.id == version_id)).first()
+    return _ref(session, row) if row else None
 
 
 def parse_seed(raw: Any) -> int:
-    """A seed from user input; raises ValueError with a reason."""
+    """A seed from user input (random when absent); raises ValueError with a reason."""
     if raw is None or raw == "":
         return secrets.randbelow(MAX_SEED)
     if isinstance(raw, bool):
@@ -47,29 +123,27 @@ def uses_seed(spec: QuestionSpec) -> bool:
     return spec.type in ("computed", "single_choice", "multiple_choice")
 
 
-def question_card(question: Question, version: QuestionVersion, seed: int) -> tuple[QuestionSpec, Shown, dict[str, Any]]:
-    """Everything a question page needs, as plain data."""
-    spec = spec_of(version)
-    shown = present(spec, version.html, seed)
+def question_card(q: QuestionRef, seed: int) -> tuple[Shown, dict[str, Any]]:
+    """Everything a question page needs for one seed, as plain data."""
+    shown = present(q.spec, q.html, seed)
     data = {
-        "id": question.id, "slug": question.slug, "topic": question.topic.slug, "topic_name": question.topic.name,
-        "difficulty": question.difficulty, "type": question.type, "version": version.number, "seed": seed,
-        "uses_seed": uses_seed(spec), "prompt_html": shown.prompt_html, "choices": shown.choices,
-        "answer_format": shown.answer_format, "tags": spec.tags,
+        "id": q.id, "slug": q.slug, "topic": q.topic, "topic_name": q.topic_name, "difficulty": q.difficulty,
+        "type": q.type, "version": q.version_number, "seed": seed, "uses_seed": uses_seed(q.spec),
+        "prompt_html": shown.prompt_html, "choices": shown.choices, "answer_format": shown.answer_format,
+        "tags": q.spec.tags,
     }
-    return spec, shown, data
+    return shown, data
 
 
-def question_json(question: Question, version: QuestionVersion, seed: int) -> dict[str, Any]:
+def question_json(q: QuestionRef, seed: int) -> dict[str, Any]:
     """The API's view of a question for one seed."""
-    spec, shown, _ = question_card(question, version, seed)
-    prompt = spec.prompt
+    shown, _ = question_card(q, seed)
+    prompt = q.spec.prompt
     if shown.instance is not None:
         prompt = prompt.rstrip() + "\n\n" + shown.instance.prompt
     out: dict[str, Any] = {
-        "id": question.id, "slug": question.slug, "topic": question.topic.slug, "difficulty": question.difficulty,
-        "type": question.type, "version": version.number, "seed": seed, "prompt": prompt,
-        "prompt_html": shown.prompt_html,
+        "id": q.id, "slug": q.slug, "topic": q.topic, "difficulty": q.difficulty, "type": q.type,
+        "version": q.version_number, "seed": seed, "prompt": prompt, "prompt_html": shown.prompt_html,
     }
     if shown.choices:
         out["choices"] = [{"id": c["id"], "text": c["text"]} for c in shown.choices]

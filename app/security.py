@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -48,13 +49,19 @@ def _guest_signer(request: Request) -> URLSafeSerializer:
 def guest_id_from_cookie(request: Request) -> int | None:
     """The guest user id held in the signed cookie, if valid."""
     raw = request.cookies.get(GUEST_COOKIE)
-    if not raw:
+    if not raw or len(raw) > 200:
         return None
+    return _verified_guest_id(request.app.state.settings.resolved_secret_key, raw)
+
+
+@lru_cache(maxsize=4096)
+def _verified_guest_id(secret: str, raw: str) -> int | None:
+    """Check a guest cookie's signature once per distinct cookie (the answer never changes)."""
     try:
-        value = _guest_signer(request).loads(raw)
+        value = URLSafeSerializer(secret, salt="guest").loads(raw)
     except BadSignature:
         return None
-    return value if isinstance(value, int) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def set_guest_cookie(request: Request, response: Response, user_id: int) -> None:
@@ -69,22 +76,23 @@ def set_guest_cookie(request: Request, response: Response, user_id: int) -> None
 def resolve_viewer(request: Request, session: Session) -> Viewer:
     """Find the viewer: a login session first (see app.auth), else the guest cookie."""
     resolver = getattr(request.app.state, "session_resolver", None)
-    if resolver is not None:
+    if resolver is not None and request.cookies.get(SESSION_COOKIE):
         viewer = resolver(request, session)
         if viewer is not None:
             return viewer
-    guest_id = guest_id_from_cookie(request)
-    if guest_id is not None:
-        user = session.get(User, guest_id)
-        if user is not None and user.is_guest and user.active:
-            return Viewer(user_id=user.id)
-    return Viewer(user_id=None)
+    # The guest cookie is signed, so reads trust it without a query; ensure_user checks the row
+    # before anything is written for it.
+    return Viewer(user_id=guest_id_from_cookie(request))
 
 
 def ensure_user(request: Request, response: Response, session: Session, viewer: Viewer) -> int:
-    """The viewer's user id, creating a guest user (and its cookie) on the first write."""
-    if viewer.user_id is not None:
+    """The viewer's user id for a write, creating a guest user (and its cookie) when there is none yet."""
+    if viewer.user_id is not None and not viewer.is_guest:
         return viewer.user_id
+    if viewer.user_id is not None:
+        user = session.get(User, viewer.user_id)
+        if user is not None and user.is_guest and user.active:
+            return user.id
     user = User(is_guest=True, role="learner")
     session.add(user)
     session.flush()

@@ -16,6 +16,8 @@ from app.security import CSRF_COOKIE, CSRF_FIELD, csrf_token
 ROOT = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=str(ROOT / "templates"))
 env = templates.env
+# Templates do not change while the server runs (a code change restarts it), so skip the mtime checks.
+env.auto_reload = False
 env.globals["CSRF_FIELD"] = CSRF_FIELD
 
 

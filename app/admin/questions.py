@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.admin import audit
-from app.admin.stats import question_stats
+from app.admin.stats import bank_stats, question_stats
 from app.answers import AnswerRejected, evaluate, present
 from app.bank import create_question, render_spec, save_version, update_search_index
 from app.bank_schema import SLUG_RE, QuestionSpec
@@ -237,7 +237,7 @@ def list_admin_questions(session: Session, *, q: str | None = None, topic: str |
         slug_match = Question.slug.contains(q.strip().lower(), autoescape=True)
         stmt = stmt.where(slug_match if clause is None else (clause | slug_match))
     rows = session.execute(stmt.order_by(Topic.position, Topic.slug, Question.id)).all()
-    stats = question_stats(session, question_ids=[qn.id for qn, _ in rows], min_attempts=min_attempts)
+    stats = bank_stats(session, question_ids=[qn.id for qn, _ in rows], min_attempts=min_attempts)
     items = []
     for question, topic_row in rows:
         item = {"id": question.id, "slug": question.slug, "topic": topic_row.slug, "topic_name": topic_row.name,

@@ -1,21 +1,43 @@
-"""Item statistics per question: attempts, facility, discrimination, median time, missed key points, flags."""
+"""Item statistics per question: attempts, facility, discrimination, median time, missed key points, flags.
+
+Every figure is aggregated in the database, one query per concern, so the admin list stays fast with
+tens of thousands of attempts (fetching every attempt and correlating in Python took over a second at
+50,000). The queries are plain SQL that SQLite and PostgreSQL both run; only the JSON expansion of the
+missed key points differs by dialect.
+
+Discrimination is a Pearson correlation. The database produces, per question, the number of pairs and
+the centred sums Σ(x-x̄)², Σ(y-ȳ)², Σ(x-x̄)(y-ȳ) (the means come from a window over the same pairs, so
+this is the two-pass formula, not the cancellation-prone Σx² - (Σx)²/n); `correlation` turns them into r.
+"""
 
 from __future__ import annotations
 
 import math
-import statistics
-from collections import Counter, defaultdict
+import time
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
-from app.models import Attempt, InterviewItem
+from app.models import Attempt, Question
 
 # Below these, a figure says more about chance than about the question.
 MIN_PAIRS = 3
 EASY, HARD, FLAT = 0.9, 0.3, 0.2
 FLAGS = {"too_easy": "too easy", "too_hard": "too hard", "non_discriminating": "non-discriminating"}
+# When the questions asked for are at least this share of the bank, SQLite reads the attempts table
+# straight through instead of through ix_attempts_question_id: for most of the table, a scan and a sort
+# cost a third of tens of thousands of index look-ups. A few questions (the edit page) use the index.
+SCAN_SHARE = 0.25
+
+
+def correlation(n: int, sxx: float | None, syy: float | None, sxy: float | None) -> float | None:
+    """Pearson's r from the centred sums of n pairs; None when either side does not vary or there are too few."""
+    if n < MIN_PAIRS or sxx is None or syy is None or sxy is None:
+        return None
+    if sxx <= 1e-12 or syy <= 1e-12:
+        return None
+    return max(-1.0, min(1.0, sxy / math.sqrt(sxx * syy)))
 
 
 def pearson(xs: list[float], ys: list[float]) -> float | None:
@@ -26,67 +48,126 @@ def pearson(xs: list[float], ys: list[float]) -> float | None:
     mx, my = sum(xs) / n, sum(ys) / n
     sxx = sum((x - mx) ** 2 for x in xs)
     syy = sum((y - my) ** 2 for y in ys)
-    if sxx <= 1e-12 or syy <= 1e-12:
-        return None
     sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
-    return max(-1.0, min(1.0, sxy / math.sqrt(sxx * syy)))
+    return correlation(n, sxx, syy, sxy)
 
 
-def _interview_pairs(session: Session, question_ids: list[int]) -> dict[int, tuple[list[float], list[float]]]:
-    """Per question: its score in each interview, and the mean score of the rest of that interview."""
-    with_q = select(InterviewItem.interview_id).where(InterviewItem.question_id.in_(question_ids)).distinct()
-    rows = session.execute(
-        select(InterviewItem.interview_id, InterviewItem.question_id, Attempt.score)
-        .join(Attempt, Attempt.id == InterviewItem.attempt_id)
-        .where(InterviewItem.interview_id.in_(with_q), Attempt.source == "interview")
-    ).all()
-    per_interview: dict[int, list[tuple[int, float]]] = defaultdict(list)
-    for interview_id, question_id, score in rows:
-        per_interview[interview_id].append((question_id, float(score)))
-    wanted = set(question_ids)
-    pairs: dict[int, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
-    for items in per_interview.values():
-        if len(items) < 2:
-            continue
-        total = sum(s for _, s in items)
-        for question_id, score in items:
-            if question_id in wanted:
-                xs, ys = pairs[question_id]
-                xs.append(score)
-                ys.append((total - score) / (len(items) - 1))
-    return pairs
+def _ids(stmt: str):  # noqa: ANN202
+    """A text query whose :ids parameter is a list of question ids (expanded to IN (...))."""
+    return text(stmt).bindparams(bindparam("ids", expanding=True))
 
 
-def _user_mean_pairs(attempts: list[tuple], user_totals: dict[int, tuple[float, int]]) -> dict[int, tuple[list[float], list[float]]]:
-    """Per question: each user's mean score on it, and that user's mean score on every other question."""
-    per_uq: dict[tuple[int, int], list[float]] = defaultdict(list)
-    for question_id, user_id, score, *_ in attempts:
-        per_uq[(question_id, user_id)].append(float(score))
-    pairs: dict[int, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
-    for (question_id, user_id), scores in per_uq.items():
-        total, count = user_totals.get(user_id, (0.0, 0))
-        rest_count = count - len(scores)
-        if rest_count <= 0:
-            continue
-        xs, ys = pairs[question_id]
-        xs.append(sum(scores) / len(scores))
-        ys.append((total - sum(scores)) / rest_count)
-    return pairs
+class _Attempts:
+    """How the queries read the attempts table (aliased `a`). SQLite has no hash aggregation: through
+    ix_attempts_question_id, a query over most of the bank makes one look-up per attempt, about three
+    times the cost of reading the table straight through and sorting. So on SQLite a query about at
+    least SCAN_SHARE of the bank reads `attempts AS a NOT INDEXED`; one about a few questions (the edit
+    page) uses the index. PostgreSQL's planner chooses well on its own."""
+
+    def __init__(self, session: Session) -> None:
+        self.sqlite = session.get_bind().dialect.name == "sqlite"
+        self.bank = 0
+        if self.sqlite:
+            self.bank = session.scalar(select(func.count()).select_from(Question)) or 0
+
+    def table(self, question_ids: list[int]) -> str:
+        if self.sqlite and len(question_ids) >= SCAN_SHARE * self.bank:
+            return "attempts AS a NOT INDEXED"
+        return "attempts AS a"
 
 
-def _missed_counts(session: Session, question_ids: list[int]) -> list[tuple[int, str, int]]:
-    """How often each key point was missed, per question, counted in the database (decoding every
-    attempt's feedback in Python is what made the list slow)."""
-    if session.get_bind().dialect.name == "sqlite":
-        sql = ("SELECT a.question_id, j.value, count(*) FROM attempts a, json_each(a.feedback, '$.missed') j "
-               "WHERE a.question_id IN :ids GROUP BY a.question_id, j.value")
+def _facility(session: Session, attempts: _Attempts, ids: list[int]) -> dict[int, tuple[int, float]]:
+    """Per question: how many attempts, and their mean score."""
+    stmt = _ids(f"SELECT a.question_id, count(*), avg(a.score) FROM {attempts.table(ids)} "
+                "WHERE a.question_id IN :ids GROUP BY a.question_id")
+    return {qid: (int(n), float(mean)) for qid, n, mean in session.execute(stmt, {"ids": ids})}
+
+
+def _median_times(session: Session, attempts: _Attempts, ids: list[int]) -> dict[int, int]:
+    """Per question: the median time spent (the mean of the middle two for an even count, truncated to ms)."""
+    stmt = _ids(f"""
+        SELECT question_id, time_spent_ms FROM (
+            SELECT a.question_id, a.time_spent_ms,
+                   row_number() OVER (PARTITION BY a.question_id ORDER BY a.time_spent_ms) AS pos,
+                   count(*) OVER (PARTITION BY a.question_id) AS n
+            FROM {attempts.table(ids)} WHERE a.question_id IN :ids AND a.time_spent_ms IS NOT NULL) AS ranked
+        WHERE pos IN ((n + 1) / 2, n / 2 + 1)""")
+    middle: dict[int, list[int]] = {}
+    for qid, spent in session.execute(stmt, {"ids": ids}):
+        middle.setdefault(qid, []).append(spent)
+    return {qid: int(sum(values) / len(values)) for qid, values in middle.items()}
+
+
+def _missed_points(session: Session, attempts: _Attempts, ids: list[int], top: int) -> dict[int, list[dict[str, Any]]]:
+    """Per question: the key points most often missed (Attempt.feedback["missed"]), most frequent first,
+    ties by the point's text; counted in the database, which expands the JSON arrays."""
+    if attempts.sqlite:
+        sql = (f"SELECT a.question_id, j.value, count(*) FROM {attempts.table(ids)}, json_each(a.feedback, '$.missed') j "
+               "WHERE a.question_id IN :ids AND j.type = 'text' GROUP BY a.question_id, j.value")
     else:
-        sql = ("SELECT a.question_id, j.value, count(*) FROM attempts a "
+        sql = (f"SELECT a.question_id, j.value, count(*) FROM {attempts.table(ids)} "
                "CROSS JOIN LATERAL json_array_elements_text(CASE WHEN json_typeof(a.feedback -> 'missed') = 'array' "
                "THEN a.feedback -> 'missed' ELSE '[]'::json END) AS j(value) "
                "WHERE a.question_id IN :ids GROUP BY a.question_id, j.value")
-    stmt = text(sql).bindparams(bindparam("ids", expanding=True))
-    return [(qid, point, int(n)) for qid, point, n in session.execute(stmt, {"ids": list(question_ids)})]
+    counts: dict[int, list[tuple[int, str]]] = {}
+    for qid, point, n in session.execute(_ids(sql), {"ids": ids}):
+        counts.setdefault(qid, []).append((-int(n), point))
+    return {qid: [{"point": point, "count": -n} for n, point in sorted(rows)[:top]] for qid, rows in counts.items()}
+
+
+def _correlations(session: Session, pairs: str, ids: list[int]) -> dict[int, tuple[int, float | None]]:
+    """Per question: (number of pairs, r) over the rows (question_id, x, y) of the CTEs `pairs` ends with."""
+    stmt = _ids(f"""
+        WITH {pairs},
+        centred AS (
+            SELECT question_id, x - avg(x) OVER w AS dx, y - avg(y) OVER w AS dy
+            FROM pairs WINDOW w AS (PARTITION BY question_id))
+        SELECT question_id, count(*), sum(dx * dx), sum(dy * dy), sum(dx * dy) FROM centred GROUP BY question_id""")
+    return {qid: (int(n), correlation(int(n), sxx, syy, sxy))
+            for qid, n, sxx, syy, sxy in session.execute(stmt, {"ids": ids})}
+
+
+def _interview_discrimination(session: Session, ids: list[int]) -> dict[int, tuple[int, float | None]]:
+    """Per question: its score in each mock interview against the mean score of the rest of that interview
+    (interviews with at least two scored questions)."""
+    return _correlations(session, """
+        scored AS (
+            SELECT i.question_id, a.score, sum(a.score) OVER iv AS total, count(*) OVER iv AS k
+            FROM interview_items i JOIN attempts a ON a.id = i.attempt_id
+            WHERE a.source = 'interview'
+              AND i.interview_id IN (SELECT interview_id FROM interview_items WHERE question_id IN :ids)
+            WINDOW iv AS (PARTITION BY i.interview_id)),
+        pairs AS (
+            SELECT question_id, score AS x, (total - score) / (k - 1) AS y
+            FROM scored WHERE k >= 2 AND question_id IN :ids)""", ids)
+
+
+def _user_mean_discrimination(session: Session, attempts: _Attempts, ids: list[int]
+                              ) -> dict[int, tuple[int, float | None]]:
+    """Per question: each learner's mean score on it against that learner's mean on all their other attempts."""
+    return _correlations(session, f"""
+        per_learner AS (
+            SELECT a.question_id, a.user_id, count(*) AS n, sum(a.score) AS total
+            FROM {attempts.table(ids)} WHERE a.question_id IN :ids GROUP BY a.question_id, a.user_id),
+        learner AS (
+            SELECT a.user_id, count(*) AS n, sum(a.score) AS total
+            FROM {attempts.table(ids)} WHERE a.user_id IN (SELECT user_id FROM per_learner) GROUP BY a.user_id),
+        pairs AS (
+            SELECT q.question_id, q.total / q.n AS x, (u.total - q.total) / (u.n - q.n) AS y
+            FROM per_learner q JOIN learner u ON u.user_id = q.user_id WHERE u.n > q.n)""", ids)
+
+
+def _flags(attempts: int, facility: float, discrimination: float | None, min_attempts: int) -> list[str]:
+    if attempts < min_attempts:
+        return []
+    flags = []
+    if facility > EASY:
+        flags.append("too_easy")
+    if facility < HARD:
+        flags.append("too_hard")
+    if discrimination is not None and discrimination < FLAT:
+        flags.append("non_discriminating")
+    return flags
 
 
 def question_stats(session: Session, *, question_ids: list[int], min_attempts: int = 10,
@@ -96,56 +177,67 @@ def question_stats(session: Session, *, question_ids: list[int], min_attempts: i
         qid: {"attempts": 0, "facility": None, "discrimination": None, "discrimination_method": None,
               "discrimination_n": 0, "median_time_ms": None, "missed": [], "flags": []}
         for qid in question_ids}
-    if not question_ids:
+    ids = list(dict.fromkeys(question_ids))
+    if not ids:
         return out
-    attempts = session.execute(
-        select(Attempt.question_id, Attempt.user_id, Attempt.score, Attempt.time_spent_ms)
-        .where(Attempt.question_id.in_(question_ids))
-    ).all()
-    if not attempts:
+    attempts = _Attempts(session)
+    facility = _facility(session, attempts, ids)
+    attempted = [qid for qid in ids if qid in facility]
+    if not attempted:
         return out
-    users = {a[1] for a in attempts}
-    user_totals = {uid: (float(total or 0.0), n) for uid, total, n in session.execute(
-        select(Attempt.user_id, func.sum(Attempt.score), func.count()).where(Attempt.user_id.in_(users))
-        .group_by(Attempt.user_id))}
-    scores: dict[int, list[float]] = defaultdict(list)
-    times: dict[int, list[int]] = defaultdict(list)
-    missed: dict[int, Counter] = defaultdict(Counter)
-    for question_id, _user, score, spent in attempts:
-        scores[question_id].append(float(score))
-        if spent is not None:
-            times[question_id].append(spent)
-    for question_id, point, count in _missed_counts(session, question_ids):
-        if isinstance(point, str):
-            missed[question_id][point] += count
-    by_interview = _interview_pairs(session, question_ids)
-    by_user = _user_mean_pairs(attempts, user_totals)
-    for qid in question_ids:
-        values = scores.get(qid)
-        if not values:
-            continue
-        stats = out[qid]
-        stats["attempts"] = len(values)
-        stats["facility"] = sum(values) / len(values)
-        xs, ys = by_interview.get(qid, ([], []))
-        method = "interview"
-        if len(xs) < MIN_PAIRS:
-            # Too few interviews with this question: correlate with each learner's mean on other questions.
-            xs, ys = by_user.get(qid, ([], []))
-            method = "user mean"
-        stats["discrimination"] = pearson(xs, ys)
-        stats["discrimination_method"] = method
-        stats["discrimination_n"] = len(xs)
-        if times.get(qid):
-            stats["median_time_ms"] = int(statistics.median(times[qid]))
-        stats["missed"] = [{"point": p, "count": c} for p, c in missed[qid].most_common(missed_top)]
-        if len(values) >= min_attempts:
-            flags = []
-            if stats["facility"] > EASY:
-                flags.append("too_easy")
-            if stats["facility"] < HARD:
-                flags.append("too_hard")
-            if stats["discrimination"] is not None and stats["discrimination"] < FLAT:
-                flags.append("non_discriminating")
-            stats["flags"] = flags
+    medians = _median_times(session, attempts, attempted)
+    missed = _missed_points(session, attempts, attempted, missed_top)
+    by_interview = _interview_discrimination(session, attempted)
+    # Too few interviews with a question: correlate with each learner's mean on the other questions.
+    fallback = [qid for qid in attempted if by_interview.get(qid, (0, None))[0] < MIN_PAIRS]
+    by_user = _user_mean_discrimination(session, attempts, fallback) if fallback else {}
+    fallback = set(fallback)
+    for qid in attempted:
+        n_attempts, mean = facility[qid]
+        if qid in fallback:
+            method, (n_pairs, r) = "user mean", by_user.get(qid, (0, None))
+        else:
+            method, (n_pairs, r) = "interview", by_interview[qid]
+        out[qid].update({
+            "attempts": n_attempts, "facility": mean, "discrimination": r, "discrimination_method": method,
+            "discrimination_n": n_pairs, "median_time_ms": medians.get(qid), "missed": missed.get(qid, []),
+            "flags": _flags(n_attempts, mean, r, min_attempts)})
     return out
+
+
+# ---------------------------------------------------------------- the list page's per-process copy
+
+CACHE_SECONDS = 60.0
+_CACHE_ENTRIES = 8
+# (database, min_attempts, missed_top) -> (data stamp, monotonic time computed, figures for every question)
+_cache: dict[tuple[str, int, int], tuple[tuple[int, int | None], float, dict[int, dict[str, Any]]]] = {}
+
+
+def _data_stamp(session: Session) -> tuple[int, int | None]:
+    """What changes whenever the figures can: attempts are only ever added (an interview's items get their
+    attempts in the same transaction). Moving a guest's attempts to an account changes neither number:
+    that is what CACHE_SECONDS bounds."""
+    count, last = session.execute(select(func.count(Attempt.id), func.max(Attempt.id))).one()
+    return int(count), last
+
+
+def bank_stats(session: Session, *, question_ids: list[int], min_attempts: int = 10,
+               missed_top: int = 3) -> dict[int, dict[str, Any]]:
+    """question_stats for a list page: computed for every question of the bank at once and kept in this
+    process while no attempt has been added (checked with one query) and for at most CACHE_SECONDS, so
+    filtering, searching and coming back to the list reuse it. Several processes each keep their own copy,
+    each as fresh as its check."""
+    key = (session.get_bind().url.render_as_string(hide_password=True), min_attempts, missed_top)
+    stamp = _data_stamp(session)  # before the figures: a stamp older than them only costs a recount
+    hit = _cache.get(key)
+    if hit is None or hit[0] != stamp or time.monotonic() - hit[1] > CACHE_SECONDS \
+            or not all(qid in hit[2] for qid in question_ids):
+        every = list(session.scalars(select(Question.id)))
+        hit = (stamp, time.monotonic(), question_stats(session, question_ids=every, min_attempts=min_attempts,
+                                                       missed_top=missed_top))
+        while len(_cache) >= _CACHE_ENTRIES:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = hit
+    figures = hit[2]
+    return {qid: {**figures[qid], "missed": [dict(m) for m in figures[qid]["missed"]],
+                  "flags": list(figures[qid]["flags"])} for qid in question_ids}

@@ -54,7 +54,7 @@ def _score_all(session: Session, interview: Interview, *, now: datetime) -> dict
         topic = session.get(Topic, question.topic_id)
         spec = spec_of(version)
         evaluation = _score_item(spec, version.html, seed=item.seed, answer=item.answer)
-        attempt = record_attempt(session, user_id=interview.user_id, question=question, version=version,
+        attempt = record_attempt(session, user_id=interview.user_id, question_id=question.id, version_id=version.id,
                                  seed=item.seed, evaluation=evaluation, time_spent_ms=item.time_spent_ms or 0,
                                  source="interview")
         item.attempt_id = attempt.id

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Interview, InterviewItem, Question, QuestionVersion, utcnow
-from app.questions_view import question_card, question_json, spec_of
+from app.models import Interview, InterviewItem, QuestionVersion, utcnow
+from app.questions_view import load_version, question_card, question_json, spec_of
 
 CHOICE_TYPES = ("single_choice", "multiple_choice")
 MAX_CHOICES = 50
@@ -203,10 +203,8 @@ def questions_json(session: Session, interview: Interview) -> list[dict[str, Any
     """The questions as the API shows them: position, id, type, prompt and choices where they have them."""
     out = []
     for item in interview.items:
-        question = session.get(Question, item.question_id)
-        version = session.get(QuestionVersion, item.version_id)
-        data = question_json(question, version, item.seed)
-        entry = {"position": item.position, "id": question.id, "type": data["type"], "topic": data["topic"],
+        data = question_json(load_version(session, item.version_id), item.seed)
+        entry = {"position": item.position, "id": data["id"], "type": data["type"], "topic": data["topic"],
                  "difficulty": data["difficulty"], "prompt": data["prompt"], "prompt_html": data["prompt_html"]}
         for key in ("choices", "answer_format"):
             if key in data:
@@ -220,9 +218,7 @@ def question_page(session: Session, interview: Interview, position: int) -> dict
     item = next((it for it in interview.items if it.position == position), None)
     if item is None:
         raise NoSuchPosition(f"there is no question {position}; this interview has questions 1 to {len(interview.items)}")
-    question = session.get(Question, item.question_id)
-    version = session.get(QuestionVersion, item.version_id)
-    _spec, _shown, card = question_card(question, version, item.seed)
+    _shown, card = question_card(load_version(session, item.version_id), item.seed)
     answer = item.answer
     return {
         "q": card, "position": position, "answer": "" if answer is None or isinstance(answer, list) else str(answer),

@@ -7,8 +7,8 @@ from fastapi import FastAPI
 
 def include_routes(app: FastAPI) -> None:
     """Attach every area's router to the app."""
-    from app.routes import api, engine, practice, progress
     from app.routes import admin as admin_routes
+    from app.routes import api, engine, practice, progress
     from app.routes import auth as auth_routes
     from app.routes import interviews as interview_routes
 

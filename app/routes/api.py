@@ -8,10 +8,10 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from app.answers import AnswerRejected
-from app.catalog import Filters, find_question, list_questions, topics_overview
+from app.catalog import Filters, list_questions, topics_overview
 from app.deps import DbDep, ViewerDep
 from app.practice import answer_question, get_attempt, rate_attempt
-from app.questions_view import parse_seed, question_json
+from app.questions_view import load_question, parse_seed, question_json
 from app.routes.progress import progress_data
 from app.security import ensure_user
 
@@ -128,14 +128,15 @@ def _seed_or_422(raw: Any) -> int:
 
 
 @router.get("/questions/{ref}", response_model=QuestionOut, response_model_exclude_none=True)
-def api_question(db: DbDep, ref: str, seed: Annotated[str | None, Query(max_length=20)] = None):
+async def api_question(db: DbDep, ref: str, seed: Annotated[str | None, Query(max_length=20)] = None):
     """One question (by slug or id); computed ones instantiated for the seed, choices in shown order."""
+    # Runs on the event loop like the question page: one small indexed read, content cached.
     value = _seed_or_422(seed)
     with db.reading() as session:
-        question = find_question(session, ref)
-        if question is None or question.current_version is None:
+        question = load_question(session, ref)
+        if question is None:
             raise HTTPException(404, f"no question '{ref}'")
-        return question_json(question, question.current_version, value)
+        return question_json(question, value)
 
 
 @router.post("/questions/{ref}/answers", response_model=AnswerOut)
@@ -148,8 +149,8 @@ def api_answer(request: Request, response: Response, db: DbDep, viewer: ViewerDe
     seed = _seed_or_422(body.seed if body.seed is not None else 0)
     try:
         with db.writing() as session:
-            question = find_question(session, ref)
-            if question is None or question.current_version is None:
+            question = load_question(session, ref)
+            if question is None:
                 raise HTTPException(404, f"no question '{ref}'")
             user_id = ensure_user(request, response, session, viewer)
             attempt, ev = answer_question(session, user_id=user_id, question=question, seed=seed,

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("DEEPPREP_TEST_CHROMIUM", "/usr/bin/chromium"))  # another path only to test the skip
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 AXE_REPORTS = ARTIFACTS / "axe"
@@ -153,9 +153,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         stop(process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():  # noqa: ANN201
-    """Debian's Chromium through Playwright (no browser download)."""
+    """Debian's Chromium through Playwright (no browser download).
+
+    Per module, not per session: Playwright's sync API keeps an asyncio loop running in the main
+    thread while it is started, and later tests that call asyncio.run() would fail under it."""
     reason = missing_browser()
     if reason:
         pytest.skip(reason)
@@ -207,7 +210,7 @@ def shoot(page, name: str) -> None:  # noqa: ANN001
 
 def check_accessibility(page, name: str) -> None:  # noqa: ANN001
     """axe-core on the page as it is: no serious or critical violations (the full report is saved)."""
-    from axe_playwright_python.sync_playwright import Axe
+    Axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe  # noqa: N806
 
     results = Axe().run(page)
     violations = results.response.get("violations", [])

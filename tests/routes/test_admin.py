@@ -7,7 +7,7 @@ from functools import cache
 import pytest
 from sqlalchemy import func, select
 
-from app import auth, questions_view
+from app import auth
 from app.models import (
     Attempt,
     AuditLog,
@@ -21,13 +21,6 @@ from app.models import (
 from app.passwords import hash_password
 from app.security import SESSION_COOKIE
 from tests.helpers import hidden_fields, page_form, parse_html
-
-
-@pytest.fixture(autouse=True)
-def _fresh_spec_cache():
-    """spec_of caches specs by version id for the process; each test's database reuses those ids."""
-    questions_view._SPECS.clear()
-
 
 ROLES = [None, "learner", "instructor", "admin"]
 

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
-from app import questions_view
 from app.models import AuditLog, AuthSession, Question, Topic, User
 from tests.helpers import hidden_fields, page_form, parse_html
 from tests.routes.test_admin import log_in_as
-
-
-@pytest.fixture(autouse=True)
-def _fresh_spec_cache():
-    """spec_of caches specs by version id for the process; each test's database reuses those ids."""
-    questions_view._SPECS.clear()
-
 
 GIFT = """$CATEGORY: $course$/top/cnn
 

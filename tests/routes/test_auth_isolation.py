@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from fastapi.testclient import TestClient
 
-from app import questions_view
 from tests.routes.test_admin import log_in_as
-
-
-@pytest.fixture(autouse=True)
-def _fresh_spec_cache():
-    """spec_of caches specs by version id for the process; each test's database reuses those ids."""
-    questions_view._SPECS.clear()
 
 
 def test_another_users_attempts_and_interviews_are_404(client, app):
