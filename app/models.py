@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -92,6 +93,18 @@ class Question(Base):
     )
 
 
+class CatalogGeneration(Base):
+    """One row (id 1) counting changes to questions and topics; database triggers bump it (migration 0003).
+
+    app.catalog keys its per-process cache of question lists on this value, so any change to the bank,
+    by any process, makes every process recompute.
+    """
+
+    __tablename__ = "catalog_generation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class QuestionVersion(Base):
     """One immutable version of a question: the spec as authored plus its rendered HTML."""
 
@@ -148,7 +161,11 @@ class Attempt(Base):
     """One scored answer to one question version."""
 
     __tablename__ = "attempts"
-    __table_args__ = (Index("ix_attempts_user_created", "user_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_attempts_user_created", "user_id", "created_at"),
+        # A user's latest attempt per question, and the questions they answered: read from the index alone.
+        Index("ix_attempts_user_question", "user_id", "question_id", "id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)

@@ -1,9 +1,10 @@
 """Item statistics per question: attempts, facility, discrimination, median time, missed key points, flags.
 
-Every figure is aggregated in the database, one query per concern, so the admin list stays fast with
-tens of thousands of attempts (fetching every attempt and correlating in Python took over a second at
-50,000). The queries are plain SQL that SQLite and PostgreSQL both run; only the JSON expansion of the
-missed key points differs by dialect.
+Every figure is aggregated in the database, one query per concern (fetching every attempt and
+correlating in Python took over a second at 50,000 attempts). The queries are plain SQL that SQLite and
+PostgreSQL both run; only the JSON expansion of the missed key points differs by dialect. The list page
+goes through `bank_stats`, which keeps the whole bank's figures in the process until an attempt is added
+(bench/admin_stats.py times both paths).
 
 Discrimination is a Pearson correlation. The database produces, per question, the number of pairs and
 the centred sums Σ(x-x̄)², Σ(y-ȳ)², Σ(x-x̄)(y-ȳ) (the means come from a window over the same pairs, so
@@ -25,9 +26,7 @@ from app.models import Attempt, Question
 MIN_PAIRS = 3
 EASY, HARD, FLAT = 0.9, 0.3, 0.2
 FLAGS = {"too_easy": "too easy", "too_hard": "too hard", "non_discriminating": "non-discriminating"}
-# When the questions asked for are at least this share of the bank, SQLite reads the attempts table
-# straight through instead of through ix_attempts_question_id: for most of the table, a scan and a sort
-# cost a third of tens of thousands of index look-ups. A few questions (the edit page) use the index.
+# On SQLite, a query about at least this share of the bank reads the attempts table straight through (_Attempts).
 SCAN_SHARE = 0.25
 
 
