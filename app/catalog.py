@@ -22,11 +22,12 @@ import threading
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, Select, bindparam, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, Select, String, and_, bindparam, cast, func, select, text
+from sqlalchemy.orm import Session, aliased
 
 from app.models import Attempt, CatalogGeneration, Question, ReviewCard, Topic, utcnow
 from app.scheduling import MASTERED_STABILITY_DAYS
@@ -91,46 +92,99 @@ class _IdList:
         return np.sort(order[at[hit]])
 
 
-class _Cache:
-    """Bank-derived values of one database, valid for one bank generation; LRU within a size budget."""
+class _Lru:
+    """A least-recently-used map within a budget of held ids."""
 
-    MAX_IDS = 1_000_000  # ids held across every cached list (8 bytes each, up to 3 copies)
-    MAX_ENTRIES = 512
+    def __init__(self, max_ids: int, max_entries: int) -> None:
+        self.max_ids, self.max_entries = max_ids, max_entries
+        self.entries: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+        self.held = 0
+
+    def get(self, key: Any) -> Any:
+        found = self.entries.get(key)
+        if found is None:
+            return None
+        self.entries.move_to_end(key)
+        return found[0]
+
+    def put(self, key: Any, value: Any, size: int) -> None:
+        old = self.entries.pop(key, None)
+        if old is not None:
+            self.held -= old[1]
+        size = max(size, 1)
+        self.entries[key] = (value, size)
+        self.held += size
+        while len(self.entries) > 1 and (self.held > self.max_ids or len(self.entries) > self.max_entries):
+            _key, (_value, dropped) = self.entries.popitem(last=False)
+            self.held -= dropped
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.held = 0
+
+
+class _Cache:
+    """One database's cached values: bank-derived ones for one bank generation, and per-user id sets."""
+
+    # Ids held across every cached list (8 bytes each; a list used with a status keeps 3 arrays).
+    MAX_BANK_IDS = 1_000_000
+    MAX_USER_IDS = 500_000
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.generation: int | None = None
-        self.entries: OrderedDict[Any, Any] = OrderedDict()
-        self.held = 0
+        self.bank = _Lru(self.MAX_BANK_IDS, 512)
+        self.users = _Lru(self.MAX_USER_IDS, 4096)
+        self.building: dict[Any, threading.Event] = {}
 
     def get(self, generation: int, key: Any) -> Any:
         with self.lock:
-            if generation != self.generation:
-                return None
-            value = self.entries.get(key)
-            if value is not None:
-                self.entries.move_to_end(key)
-            return value
+            return self.bank.get(key) if generation == self.generation else None
 
     def put(self, generation: int, key: Any, value: Any, size: int = 1) -> None:
         with self.lock:
             if self.generation is None or generation > self.generation:
-                self.generation, self.held = generation, 0
-                self.entries.clear()
+                self.generation = generation
+                self.bank.clear()
             elif generation < self.generation:
                 return  # computed from an older snapshot than what is cached now
-            old = self.entries.pop(key, None)
-            if old is not None:
-                self.held -= _size(old)
-            self.entries[key] = value
-            self.held += max(size, 1)
-            while len(self.entries) > 1 and (self.held > self.MAX_IDS or len(self.entries) > self.MAX_ENTRIES):
-                _key, dropped = self.entries.popitem(last=False)
-                self.held -= _size(dropped)
+            self.bank.put(key, value, size)
 
+    def once(self, generation: int, key: Any, build: Callable[[], Any], size: Callable[[Any], int]) -> Any:
+        """The cached value, else build it; concurrent requests for the same value wait for one build.
 
-def _size(value: Any) -> int:
-    return max(len(value.ids), 1) if isinstance(value, _IdList) else 1
+        Without this, the requests in flight when the bank changes would all rebuild the same list.
+        """
+        found = self.get(generation, key)
+        if found is not None:
+            return found
+        flight = (generation, key)
+        with self.lock:
+            event = self.building.get(flight)
+            if event is None:
+                self.building[flight] = threading.Event()
+        if event is not None:
+            event.wait(timeout=60)
+            found = self.get(generation, key)
+            if found is not None:
+                return found
+            return build()  # the other build failed, or was superseded by a newer generation
+        try:
+            value = build()
+            self.put(generation, key, value, size(value))
+            return value
+        finally:
+            with self.lock:
+                self.building.pop(flight).set()
+
+    def get_user(self, key: Any, version: Any) -> np.ndarray | None:
+        with self.lock:
+            found = self.users.get(key)
+        return found[1] if found is not None and found[0] == version else None
+
+    def put_user(self, key: Any, version: Any, ids: np.ndarray) -> None:
+        with self.lock:
+            self.users.put(key, (version, ids), len(ids))
 
 
 _caches: weakref.WeakKeyDictionary[Engine, _Cache] = weakref.WeakKeyDictionary()
@@ -151,7 +205,7 @@ _GENERATION = select(CatalogGeneration.value).where(CatalogGeneration.id == 1)
 
 def bank_generation(session: Session) -> int:
     """The bank's change counter: bumped by triggers whenever questions or topics change."""
-    return session.scalar(_GENERATION) or 0
+    return session.connection().execute(_GENERATION).scalar() or 0
 
 
 def clear_cache() -> None:
@@ -165,27 +219,21 @@ def clear_cache() -> None:
 
 def _topics(session: Session, cache: _Cache, generation: int) -> dict[int, tuple[str, str, str, int]]:
     """Every topic by id: (slug, name, description, position), in (position, name) order."""
-    topics = cache.get(generation, "topics")
-    if topics is None:
+    def build() -> dict[int, tuple[str, str, str, int]]:
         rows = session.execute(
             select(Topic.id, Topic.slug, Topic.name, Topic.description, Topic.position).order_by(Topic.position, Topic.name)
         ).all()
-        topics = {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
-        cache.put(generation, "topics", topics)
-    return topics
+        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
+    return cache.once(generation, "topics", build, len)
 
 
 def _topic_counts(session: Session, cache: _Cache, generation: int) -> dict[int, int]:
-    counts = cache.get(generation, "topic_counts")
-    if counts is None:
-        counts = dict(
-            session.execute(
-                select(Question.topic_id, func.count()).where(Question.archived == False)  # noqa: E712
-                .group_by(Question.topic_id)
-            ).all()
-        )
-        cache.put(generation, "topic_counts", counts)
-    return counts
+    def build() -> dict[int, int]:
+        stmt = select(Question.topic_id, func.count()).where(Question.archived == False).group_by(Question.topic_id)  # noqa: E712
+        return dict(session.execute(stmt).all())
+
+    return cache.once(generation, "topic_counts", build, len)
 
 
 def topics_overview(session: Session, user_id: int | None) -> list[dict[str, Any]]:
@@ -261,38 +309,82 @@ def _matching_ids(session: Session, cache: _Cache, generation: int, filters: Fil
     """The live questions matching the bank filters (not the status), in list order; cached."""
     words = _query_words(filters.q)
     key = ("ids", filters.topic, filters.difficulty, filters.type, words)
-    found = cache.get(generation, key)
-    if found is not None:
-        return found
-    stmt = select(Question.id).join(Topic, Topic.id == Question.topic_id).where(Question.archived == False)  # noqa: E712
+    return cache.once(generation, key, lambda: _IdList(_build_ids(session, cache, generation, filters, words)),
+                      lambda found: len(found.ids))
+
+
+def _build_ids(session: Session, cache: _Cache, generation: int, filters: Filters, words: tuple[str, ...]) -> np.ndarray:
+    """The matching ids ordered by (topic position, id), built from one id list per topic.
+
+    The database returns each topic's ids as one string (group_concat / string_agg): no sort of every
+    row in SQL and no Python object per id; the order is made here, in NumPy.
+    """
+    topics = _topics(session, cache, generation)
+    ids_text = func.aggregate_strings(cast(Question.id, String), ",")
+    stmt = select(Question.topic_id, ids_text).where(Question.archived == False).group_by(Question.topic_id)  # noqa: E712
     if filters.topic:
-        stmt = stmt.where(Topic.slug == filters.topic)
+        wanted = [topic_id for topic_id, topic in topics.items() if topic[0] == filters.topic]
+        if not wanted:
+            return np.empty(0, dtype=np.int64)
+        stmt = stmt.where(Question.topic_id == wanted[0])
     if filters.difficulty:
         stmt = stmt.where(Question.difficulty == filters.difficulty)
     if filters.type:
         stmt = stmt.where(Question.type == filters.type)
     if words:
         stmt = stmt.where(_match_clause(session.get_bind().dialect.name, words))
-    ids = np.array(session.scalars(stmt.order_by(Topic.position, Question.id)).all(), dtype=np.int64)
-    found = _IdList(ids)
-    cache.put(generation, key, found, len(ids))
-    return found
+    by_position: dict[int, list[np.ndarray]] = {}
+    for topic_id, joined in session.execute(stmt):
+        if topic_id in topics and joined:
+            by_position.setdefault(topics[topic_id][3], []).append(np.fromstring(joined, dtype=np.int64, sep=","))
+    # Topics sharing a position interleave by question id, as ORDER BY (topics.position, questions.id) does.
+    parts = [np.sort(np.concatenate(by_position[p])) for p in sorted(by_position)]
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
 
 
-def _status_ids(session: Session, user_id: int, status: str) -> np.ndarray:
-    """The distinct question ids a status selects among one user's rows (new: the ones answered)."""
-    if status == "new":
-        stmt = select(Attempt.question_id).where(Attempt.user_id == user_id).distinct()
-    elif status == "missed":
-        latest = select(func.max(Attempt.id)).where(Attempt.user_id == user_id).group_by(Attempt.question_id)
-        stmt = select(Attempt.question_id).where(Attempt.id.in_(latest.scalar_subquery()), Attempt.correct == False)  # noqa: E712
-    elif status == "due":
+def _id_array(session: Session, stmt: Select, params: dict[str, Any] | None = None) -> np.ndarray:
+    """The one integer column of a query's rows, as an array (read as plain tuples: no Row per id)."""
+    result = session.connection().execute(stmt, params)
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+
+_ATTEMPTS_VERSION = select(func.max(Attempt.id), func.count()).where(Attempt.user_id == bindparam("user_id"))
+_ANSWERED = select(Attempt.question_id).where(Attempt.user_id == bindparam("user_id")).distinct()
+_MISSED = select(Attempt.question_id).where(
+    Attempt.id.in_(
+        select(func.max(Attempt.id)).where(Attempt.user_id == bindparam("user_id")).group_by(Attempt.question_id)
+        .scalar_subquery()
+    ),
+    Attempt.correct == False,  # noqa: E712
+)
+
+
+def _status_ids(session: Session, cache: _Cache, user_id: int, status: str) -> np.ndarray:
+    """The distinct question ids a status selects among one user's rows (for new: the ones answered), sorted.
+
+    The sets read from attempts are cached per user, valid while the user's (largest attempt id,
+    number of attempts) stays the same: attempts are only ever added (or moved in from a guest).
+    """
+    params = {"user_id": user_id}
+    if status in ("new", "missed"):
+        version = tuple(session.connection().execute(_ATTEMPTS_VERSION, params).one())
+        key = ("answered" if status == "new" else "missed", user_id)
+        ids = cache.get_user(key, version)
+        if ids is None:
+            ids = np.unique(_id_array(session, _ANSWERED if status == "new" else _MISSED, params))
+            cache.put_user(key, version, ids)
+        return ids
+    if status == "due":
         stmt = select(ReviewCard.question_id).where(ReviewCard.user_id == user_id, ReviewCard.due <= utcnow())
     else:  # mastered
         stability = func.json_extract(ReviewCard.card, "$.stability") if session.get_bind().dialect.name == "sqlite" \
             else ReviewCard.card["stability"].as_float()
         stmt = select(ReviewCard.question_id).where(ReviewCard.user_id == user_id, stability >= MASTERED_STABILITY_DAYS)
-    return np.unique(np.array(session.scalars(stmt).all(), dtype=np.int64))
+    return np.unique(_id_array(session, stmt))
 
 
 _PAGE_ROWS = (
@@ -300,19 +392,36 @@ _PAGE_ROWS = (
            Question.summary_html)
     .where(Question.id.in_(bindparam("ids", expanding=True)))
 )
-_PAGE_LAST = (
-    select(Attempt.question_id, Attempt.score, Attempt.correct)
-    .where(Attempt.id.in_(
-        select(func.max(Attempt.id))
-        .where(Attempt.user_id == bindparam("user_id"), Attempt.question_id.in_(bindparam("ids", expanding=True)))
-        .group_by(Attempt.question_id)
+_older = aliased(Attempt)
+# The viewer's latest attempt (through the (user_id, question_id, id) index) and review card per question of a page.
+_PAGE_PROGRESS = (
+    select(Question.id, Attempt.score, Attempt.correct, ReviewCard.due, ReviewCard.card)
+    .select_from(Question)
+    .outerjoin(Attempt, Attempt.id == (
+        select(func.max(_older.id))
+        .where(_older.user_id == bindparam("user_id"), _older.question_id == Question.id)
+        .correlate(Question)
         .scalar_subquery()
     ))
+    .outerjoin(ReviewCard, and_(ReviewCard.question_id == Question.id, ReviewCard.user_id == bindparam("user_id")))
+    .where(Question.id.in_(bindparam("ids", expanding=True)))
 )
-_PAGE_CARDS = (
-    select(ReviewCard.question_id, ReviewCard.due, ReviewCard.card)
-    .where(ReviewCard.user_id == bindparam("user_id"), ReviewCard.question_id.in_(bindparam("ids", expanding=True)))
-)
+MAX_CACHED_ROWS = 20_000  # list rows (a few hundred bytes each) kept per process and bank generation
+
+
+def _page_rows(session: Session, cache: _Cache, generation: int, ids: list[int]) -> dict[int, tuple]:
+    """The listed columns of these questions: (id, slug, topic_id, difficulty, type, summary, summary_html)."""
+    known: dict[int, tuple] | None = cache.get(generation, "rows")
+    if known is None:
+        known = {}
+        cache.put(generation, "rows", known)
+    missing = [i for i in ids if i not in known]
+    if missing:
+        if len(known) + len(missing) > MAX_CACHED_ROWS:
+            known.clear()
+        for row in session.connection().execute(_PAGE_ROWS, {"ids": missing}):
+            known[row[0]] = tuple(row)
+    return {i: known[i] for i in ids if i in known}
 
 
 def list_questions(
@@ -326,7 +435,7 @@ def list_questions(
     matching = _matching_ids(session, cache, generation, filters)
     limit, offset = max(limit, 0), max(offset, 0)
     if filters.status and user_id is not None:
-        positions = matching.positions_of(_status_ids(session, user_id, filters.status))
+        positions = matching.positions_of(_status_ids(session, cache, user_id, filters.status))
         if filters.status == "new":
             keep = np.ones(len(matching.ids), dtype=bool)
             keep[positions] = False
@@ -339,20 +448,18 @@ def list_questions(
     if not page_ids:
         return [], total
     topics = _topics(session, cache, generation)
-    rows = {r[0]: r for r in session.execute(_PAGE_ROWS, {"ids": page_ids})}
-    last: dict[int, tuple[float, bool]] = {}
-    cards: dict[int, tuple[Any, Any]] = {}
+    rows = _page_rows(session, cache, generation, page_ids)
+    progress: dict[int, tuple] = {}
     if user_id is not None:
         params = {"ids": page_ids, "user_id": user_id}
-        last = {qid: (score, correct) for qid, score, correct in session.execute(_PAGE_LAST, params)}
-        cards = {qid: (due, card) for qid, due, card in session.execute(_PAGE_CARDS, params)}
+        progress = {r[0]: r[1:] for r in session.connection().execute(_PAGE_PROGRESS, params)}
     items = []
     now = utcnow()
     for qid in page_ids:
         row = rows.get(qid)
         if row is None:
             continue  # deleted since the list was cached (the next request sees a new generation)
-        _id, slug, topic_id, difficulty, qtype, summary, summary_html = row
+        slug, topic_id, difficulty, qtype, summary, summary_html = row[1:7]
         topic = topics.get(topic_id)
         item = {
             "id": qid, "slug": slug, "topic": topic[0] if topic else "", "topic_name": topic[1] if topic else "",
@@ -360,8 +467,7 @@ def list_questions(
             "status": "new",
         }
         if user_id is not None:
-            score, correct = last.get(qid, (None, None))
-            due, card = cards.get(qid, (None, None))
+            score, correct, due, card = progress.get(qid, (None, None, None, None))
             if score is not None:
                 item["status"] = "missed" if not correct else "answered"
                 item["last_score"] = score

@@ -65,6 +65,8 @@ class Question(Base):
     """A question; its content lives in immutable versions."""
 
     __tablename__ = "questions"
+    # The question lists (app.catalog): live questions per topic with the list filters, read from the index alone.
+    __table_args__ = (Index("ix_questions_list", "archived", "topic_id", "difficulty", "type", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True)

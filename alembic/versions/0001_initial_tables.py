@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 15:56:32.794939
+Create Date: 2026-11-22 16:03:12.573709
 
 """
 from typing import Sequence, Union
@@ -129,6 +129,7 @@ def upgrade() -> None:
     with op.batch_alter_table('questions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_questions_archived'), ['archived'], unique=False)
         batch_op.create_index(batch_op.f('ix_questions_difficulty'), ['difficulty'], unique=False)
+        batch_op.create_index('ix_questions_list', ['archived', 'topic_id', 'difficulty', 'type', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_questions_topic_id'), ['topic_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_questions_type'), ['type'], unique=False)
 
@@ -252,6 +253,7 @@ def downgrade() -> None:
     with op.batch_alter_table('questions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_questions_type'))
         batch_op.drop_index(batch_op.f('ix_questions_topic_id'))
+        batch_op.drop_index('ix_questions_list')
         batch_op.drop_index(batch_op.f('ix_questions_difficulty'))
         batch_op.drop_index(batch_op.f('ix_questions_archived'))
 

@@ -35,7 +35,7 @@ from app.startup import prepare_database  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
 
 pytestmark = pytest.mark.fuzz
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 
 
 def _documents_app_422(schema_doc: dict) -> bool:
