@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
@@ -39,6 +39,8 @@ async def get_viewer(request: Request, db: Annotated[Database, Depends(get_db)])
 
 
 DbDep = Annotated[Database, Depends(get_db)]
+# A database id in a path: bounded so a huge number is a 422, not an overflow inside the driver.
+RowId = Annotated[int, Path(ge=0, le=2**63 - 1)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
 

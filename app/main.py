@@ -61,6 +61,29 @@ def _install_error_handlers(app: FastAPI) -> None:
                                               "message": "The error has been logged."}, status_code=500)
 
 
+VALIDATION_ERROR_SCHEMA = {
+    "title": "HTTPValidationError", "type": "object", "required": ["detail"],
+    "properties": {
+        "detail": {"type": "string", "description": "the first problem, in words"},
+        "errors": {"type": "array", "items": {
+            "type": "object", "required": ["message"],
+            "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}},
+    },
+}
+
+
+def _install_openapi(app: FastAPI) -> None:
+    """Describe 422 bodies as the app sends them: {"detail": str, "errors": [...]}."""
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = FastAPI.openapi(app)
+            schema.setdefault("components", {}).setdefault("schemas", {})["HTTPValidationError"] = VALIDATION_ERROR_SCHEMA
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for the given settings (the environment's by default)."""
     settings = settings or get_settings()
@@ -91,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.background_stoppers = []
     app.add_middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes)
     _install_error_handlers(app)
+    _install_openapi(app)
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
 
     from app.routes import include_routes

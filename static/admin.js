@@ -60,7 +60,7 @@
   // A new question: switching type swaps in that type's shape, unless the box was edited.
   const typeSelect = document.getElementById("q-type");
   const details = document.getElementById("q-details");
-  if (typeSelect && details && !form.action.match(/\/questions\/\d+$/)) {
+  if (typeSelect && details && !(form.getAttribute("action") || "").match(/\/questions\/\d+$/)) {
     let pristine = true;
     details.addEventListener("input", function () { pristine = false; });
     typeSelect.addEventListener("change", function () {

@@ -17,7 +17,7 @@ from app.answers import MAX_SEED
 from app.auth import ROLES
 from app.bank_schema import DIFFICULTIES, QUESTION_TYPES
 from app.catalog import find_question
-from app.deps import DbDep, ViewerDep, check_csrf
+from app.deps import DbDep, RowId, ViewerDep, check_csrf
 from app.generators import GENERATORS
 from app.security import Viewer
 from app.templating import render, templates
@@ -110,7 +110,7 @@ def _seed(raw: Any) -> int:
     return seed if 0 <= seed <= MAX_SEED else secrets.randbelow(MAX_SEED)
 
 
-def _question_or_404(session, question_id: int):  # noqa: ANN001, ANN202
+def _question_or_404(session, question_id: RowId):  # noqa: ANN001, ANN202
     question = find_question(session, question_id, include_archived=True)
     if question is None or question.current_version is None:
         raise HTTPException(404, f"There is no question {question_id}.")
@@ -222,7 +222,7 @@ async def new_question_post(request: Request, db: DbDep, viewer: StaffPage):
 
 
 @router.get("/questions/{question_id}")
-def edit_question(request: Request, db: DbDep, viewer: StaffPage, question_id: int, saved: str | None = None):
+def edit_question(request: Request, db: DbDep, viewer: StaffPage, question_id: RowId, saved: str | None = None):
     """The question's form with its current content, statistics and a preview."""
     with db.reading() as session:
         question = _question_or_404(session, question_id)
@@ -235,24 +235,24 @@ def edit_question(request: Request, db: DbDep, viewer: StaffPage, question_id: i
 
 
 @router.post("/questions/{question_id}")
-async def edit_question_post(request: Request, db: DbDep, viewer: StaffPage, question_id: int):
+async def edit_question_post(request: Request, db: DbDep, viewer: StaffPage, question_id: RowId):
     """Preview the edited draft, or save it as a new version."""
     return await _edit_post(request, db, viewer, question_id)
 
 
 @router.post("/questions/{question_id}/archive")
-async def archive_page(request: Request, db: DbDep, viewer: StaffPage, question_id: int):
+async def archive_page(request: Request, db: DbDep, viewer: StaffPage, question_id: RowId):
     """Archive a question: learners stop seeing it, every attempt stays."""
     return await _set_archived(request, db, viewer, question_id, True)
 
 
 @router.post("/questions/{question_id}/restore")
-async def restore_page(request: Request, db: DbDep, viewer: StaffPage, question_id: int):
+async def restore_page(request: Request, db: DbDep, viewer: StaffPage, question_id: RowId):
     """Bring an archived question back."""
     return await _set_archived(request, db, viewer, question_id, False)
 
 
-async def _set_archived(request: Request, db, viewer: Viewer, question_id: int, archived: bool):  # noqa: ANN001
+async def _set_archived(request: Request, db, viewer: Viewer, question_id: RowId, archived: bool):  # noqa: ANN001
     form = await request.form()
     check_csrf(request, form.get("csrf_token"))
     with db.writing() as session:
@@ -262,7 +262,7 @@ async def _set_archived(request: Request, db, viewer: Viewer, question_id: int, 
 
 
 @router.get("/questions/{question_id}/history")
-def history_page(request: Request, db: DbDep, viewer: StaffPage, question_id: int):
+def history_page(request: Request, db: DbDep, viewer: StaffPage, question_id: RowId):
     """Every version with author, time and a diff; any of them can be restored."""
     with db.reading() as session:
         question = _question_or_404(session, question_id)
@@ -272,7 +272,7 @@ def history_page(request: Request, db: DbDep, viewer: StaffPage, question_id: in
 
 
 @router.post("/questions/{question_id}/versions/{number}/restore")
-async def restore_version_page(request: Request, db: DbDep, viewer: StaffPage, question_id: int, number: int):
+async def restore_version_page(request: Request, db: DbDep, viewer: StaffPage, question_id: RowId, number: RowId):
     """Make an old version current again, as a new version (earlier attempts keep theirs)."""
     form = await request.form()
     check_csrf(request, form.get("csrf_token"))
@@ -364,6 +364,8 @@ def export_page(request: Request, db: DbDep, viewer: StaffPage, format: str | No
 
 def _export_response(db, fmt: str, topic: str | None) -> Response:  # noqa: ANN001
     with db.reading() as session:
+        if topic is not None and topic not in {t["slug"] for t in qs.topic_slugs(session)}:
+            raise HTTPException(404, f"There is no topic '{topic}'.")
         text = export_questions(session, fmt=fmt, topic=topic)
     media, ext = EXPORT_TYPES[fmt]
     name = f"deepprep-{topic or 'bank'}.{ext}"
@@ -395,7 +397,7 @@ def users_page(request: Request, db: DbDep, viewer: AdminPage, q: str | None = N
     return render(request, "admin/users.html", {"users": users, "roles": ROLES, "q": q or "", "error": None})
 
 
-async def _user_change(request: Request, db, viewer: Viewer, user_id: int, change):  # noqa: ANN001
+async def _user_change(request: Request, db, viewer: Viewer, user_id: RowId, change):  # noqa: ANN001
     form = await request.form()
     check_csrf(request, form.get("csrf_token"))
     try:
@@ -412,14 +414,14 @@ async def _user_change(request: Request, db, viewer: Viewer, user_id: int, chang
 
 
 @router.post("/users/{user_id}/role")
-async def user_role(request: Request, db: DbDep, viewer: AdminPage, user_id: int):
+async def user_role(request: Request, db: DbDep, viewer: AdminPage, user_id: RowId):
     """Change a user's role."""
     return await _user_change(request, db, viewer, user_id, lambda s, f: user_admin.set_role(
         s, actor_id=viewer.user_id, user_id=user_id, role=str(f.get("role") or "")))
 
 
 @router.post("/users/{user_id}/active")
-async def user_active(request: Request, db: DbDep, viewer: AdminPage, user_id: int):
+async def user_active(request: Request, db: DbDep, viewer: AdminPage, user_id: RowId):
     """Deactivate (ending every session) or reactivate a user."""
     return await _user_change(request, db, viewer, user_id, lambda s, f: user_admin.set_active(
         s, actor_id=viewer.user_id, user_id=user_id, active=f.get("active") == "1"))
@@ -506,7 +508,7 @@ def api_create(db: DbDep, viewer: StaffApi,
 
 
 @api.get("/questions/{question_id}")
-def api_question(request: Request, db: DbDep, viewer: StaffApi, question_id: int) -> dict[str, Any]:
+def api_question(request: Request, db: DbDep, viewer: StaffApi, question_id: RowId) -> dict[str, Any]:
     """One question's current content (with its topic) and statistics."""
     with db.reading() as session:
         question = _question_or_404(session, question_id)
@@ -516,7 +518,7 @@ def api_question(request: Request, db: DbDep, viewer: StaffApi, question_id: int
 
 
 @api.put("/questions/{question_id}", response_model=Created, responses={422: {"description": "the errors by field"}})
-def api_update(db: DbDep, viewer: StaffApi, question_id: int,
+def api_update(db: DbDep, viewer: StaffApi, question_id: RowId,
                body: Annotated[dict[str, Any], Body(description="the whole question, plus \"topic\"")]):
     """Save a new version of a question (none when nothing changed); 422 lists the errors by field."""
     try:
@@ -530,7 +532,7 @@ def api_update(db: DbDep, viewer: StaffApi, question_id: int,
 
 
 @api.get("/questions/{question_id}/versions")
-def api_versions(db: DbDep, viewer: StaffApi, question_id: int) -> list[dict[str, Any]]:
+def api_versions(db: DbDep, viewer: StaffApi, question_id: RowId) -> list[dict[str, Any]]:
     """Every version, newest first: number, author, time, note and the diff against the one before."""
     with db.reading() as session:
         rows = qs.versions(session, question=_question_or_404(session, question_id))
@@ -540,7 +542,7 @@ def api_versions(db: DbDep, viewer: StaffApi, question_id: int) -> list[dict[str
 
 
 @api.post("/questions/{question_id}/versions/{number}/restore", response_model=Created)
-def api_restore_version(db: DbDep, viewer: StaffApi, question_id: int, number: int):
+def api_restore_version(db: DbDep, viewer: StaffApi, question_id: RowId, number: RowId):
     """Make an old version current again, as a new version."""
     try:
         with db.writing() as session:
@@ -551,7 +553,7 @@ def api_restore_version(db: DbDep, viewer: StaffApi, question_id: int, number: i
         raise HTTPException(404, str(exc)) from None
 
 
-def _api_archive(db, viewer: Viewer, question_id: int, archived: bool) -> dict[str, Any]:  # noqa: ANN001
+def _api_archive(db, viewer: Viewer, question_id: RowId, archived: bool) -> dict[str, Any]:  # noqa: ANN001
     with db.writing() as session:
         question = _question_or_404(session, question_id)
         qs.set_archived(session, question=question, archived=archived, actor_id=viewer.user_id)
@@ -559,13 +561,13 @@ def _api_archive(db, viewer: Viewer, question_id: int, archived: bool) -> dict[s
 
 
 @api.post("/questions/{question_id}/archive")
-def api_archive(db: DbDep, viewer: StaffApi, question_id: int) -> dict[str, Any]:
+def api_archive(db: DbDep, viewer: StaffApi, question_id: RowId) -> dict[str, Any]:
     """Archive a question (learners stop seeing it; attempts stay)."""
     return _api_archive(db, viewer, question_id, True)
 
 
 @api.post("/questions/{question_id}/restore")
-def api_unarchive(db: DbDep, viewer: StaffApi, question_id: int) -> dict[str, Any]:
+def api_unarchive(db: DbDep, viewer: StaffApi, question_id: RowId) -> dict[str, Any]:
     """Bring an archived question back."""
     return _api_archive(db, viewer, question_id, False)
 
@@ -626,7 +628,8 @@ def api_import(db: DbDep, viewer: StaffApi, body: ImportIn):
     return out
 
 
-@api.get("/export")
+@api.get("/export", response_class=Response, responses={200: {"content": {media: {} for media, _ in EXPORT_TYPES.values()},
+                                                               "description": "the file, in the asked format"}})
 def api_export(db: DbDep, viewer: StaffApi, format: Literal["yaml", "json", "gift", "moodle-xml"] = "yaml",
                topic: Annotated[str | None, Query(max_length=60)] = None) -> Response:
     """The bank (or one topic) as YAML, JSON, GIFT or Moodle XML."""
@@ -635,7 +638,7 @@ def api_export(db: DbDep, viewer: StaffApi, format: Literal["yaml", "json", "gif
 
 @api.get("/audit")
 def api_audit(db: DbDep, viewer: StaffApi, action: Annotated[str | None, Query(max_length=60)] = None,
-              limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+              limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> dict[str, Any]:
     """The audit log, newest first."""
     with db.reading() as session:
         entries, total = audit.entries(session, limit=limit, offset=offset, action=action or None)
@@ -655,7 +658,7 @@ def api_users(db: DbDep, viewer: AdminApi) -> list[dict[str, Any]]:
 
 
 @api.patch("/users/{user_id}")
-def api_user_change(db: DbDep, viewer: AdminApi, user_id: int, body: UserChange) -> dict[str, Any]:
+def api_user_change(db: DbDep, viewer: AdminApi, user_id: RowId, body: UserChange) -> dict[str, Any]:
     """Change a user's role and/or active state (admins only)."""
     try:
         with db.writing() as session:

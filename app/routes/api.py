@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from app.answers import AnswerRejected
 from app.catalog import Filters, list_questions, topics_overview
-from app.deps import DbDep, ViewerDep
+from app.deps import DbDep, RowId, ViewerDep
 from app.practice import answer_question, get_attempt, rate_attempt
 from app.questions_view import load_question, parse_seed, question_json
 from app.routes.progress import progress_data
@@ -21,7 +21,6 @@ QuestionType = Literal["free_text", "single_choice", "multiple_choice", "numeric
 Difficulty = Literal["beginner", "intermediate", "advanced"]
 Status = Literal["new", "due", "mastered", "missed"]
 # Database ids are 64-bit: a larger number in a path is a 422, not an overflow inside the driver (a 500).
-RowId = Annotated[int, Path(ge=0, le=2**63 - 1)]
 
 
 class TopicOut(BaseModel):

@@ -178,10 +178,7 @@ def context(browser, server: Server):  # noqa: ANN001, ANN201
 
 
 # Script errors already reported to the lead, each with a test of its own (xfail) until it is fixed.
-KNOWN_JS_ERRORS = {
-    "form.action.match is not a function": "static/admin.js: the submit buttons are named 'action', so "
-    "form.action is the button, not the URL; use form.getAttribute('action')",
-}
+KNOWN_JS_ERRORS: dict[str, str] = {}
 
 
 @pytest.fixture

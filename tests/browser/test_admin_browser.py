@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import KNOWN_JS_ERRORS, check_accessibility, log_in, shoot
+from tests.browser.conftest import check_accessibility, log_in, shoot
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -69,7 +69,6 @@ def test_admin_creates_a_question_with_live_preview_and_a_learner_finds_it(page)
         learner.close()
 
 
-@pytest.mark.xfail(reason=KNOWN_JS_ERRORS["form.action.match is not a function"], strict=False)
 def test_switching_the_type_of_a_new_question_swaps_in_its_yaml_shape(page):
     log_in(page, next_path="/admin/questions/new")
     page.select_option("#q-type", "single_choice")
