@@ -133,6 +133,8 @@ def values_match(
 
 
 def _tolerance_text(e: np.ndarray, atol: float, rtol: float, sig_figs: int | None) -> str:
+    if sig_figs is None and rtol == 0 and atol < 1e-6 and np.all(e == np.round(e)):
+        return "exactly"  # counts and sizes: the tolerance only absorbs float noise
     if sig_figs is not None:
         return f"to {sig_figs} significant figure{'s' if sig_figs != 1 else ''}"
     scale = float(np.max(np.abs(e)))
@@ -182,13 +184,15 @@ def score_numeric(
         given = texts[0].strip()
         exp = fmt_number(e0) if sig_figs is None else f"{e0:.{sig_figs}g}"
         if k:
-            message = (
-                f"Correct: {given} is {tol} of {exp}."
-                if sig_figs is None
-                else f"Correct: {given} is {exp} {tol}."
-            )
+            if tol == "exactly":
+                message = f"Correct: {exp}."
+            elif sig_figs is None:
+                message = f"Correct: {given} is {tol} of {exp}."
+            else:
+                message = f"Correct: {given} is {exp} {tol}."
         else:
-            message = f"Not quite: you gave {given}, expected {exp} ({tol})."
+            message = f"Not quite: you gave {given}, expected {exp}" + (
+                "." if tol == "exactly" else f" ({tol}).")
         return Score(float(value), bool(k), Feedback([], [], message))
     if k == n:
         return Score(
