@@ -1,18 +1,20 @@
 """Queries over the question bank: topics with counts, listing, filters and full-text search.
 
 Lists are ordered by (topic position, question id). On a large bank that order costs a sort of
-every matching row, and a count another pass, on each request. So the ordered ids matching a set of
-bank filters (topic, difficulty, type, search words) are computed once and kept in a per-process
-cache keyed by the bank's *generation*: a counter in the catalog_generation table that database
-triggers (migration 0003) bump on every change to questions or topics, whoever makes it (the bank
-sync, the admin, an import, another process). Reading it is one primary-key lookup per request. A
-page is then a slice of the cached ids (any offset costs the same) and one primary-key fetch of
-its rows; the total is the length of the list.
+every matching row, and the total another pass, on every request. Instead, the ordered ids matching
+a set of bank filters (topic, difficulty, type, search words) are computed once and kept in a
+per-process cache keyed by the bank's *generation*: a counter in the catalog_generation table that
+database triggers (migration 0003) bump on every change to questions or topics, whoever makes it
+(the bank sync, the admin, an import, plain SQL, another process). Reading it is one primary-key
+lookup per request. A page is then a slice of the cached ids (any offset costs the same), its
+rows (cached too, per generation) and, for a known viewer, one query for that page's latest
+attempts and review cards; the total is the length of the list.
 
-The status filters (new, due, mastered, missed) depend on the viewer's own rows, which change with
-every answer, so they are not cached: the question ids the status selects are read from the
-user's attempts or review cards (bounded by that user's rows, through the (user_id, question_id, id)
-index), and intersected with the cached list with NumPy.
+The status filters (new, due, mastered, missed) depend on the viewer's own rows. The question ids a
+status selects are read from that user's attempts (through the (user_id, question_id, id) index)
+or review cards, so the work is bounded by the user's rows; the sets read from attempts are cached
+per user while the user's (largest attempt id, number of attempts) stays the same. They are
+intersected with the cached list in NumPy.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ import re
 import threading
 import weakref
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -177,14 +179,14 @@ class _Cache:
             with self.lock:
                 self.building.pop(flight).set()
 
-    def get_user(self, key: Any, version: Any) -> np.ndarray | None:
+    def get_user(self, key: Any, version: Any) -> Any:
         with self.lock:
             found = self.users.get(key)
         return found[1] if found is not None and found[0] == version else None
 
-    def put_user(self, key: Any, version: Any, ids: np.ndarray) -> None:
+    def put_user(self, key: Any, version: Any, value: Any, size: int) -> None:
         with self.lock:
-            self.users.put(key, (version, ids), len(ids))
+            self.users.put(key, (version, value), size)
 
 
 _caches: weakref.WeakKeyDictionary[Engine, _Cache] = weakref.WeakKeyDictionary()
@@ -244,14 +246,19 @@ def topics_overview(session: Session, user_id: int | None) -> list[dict[str, Any
     counts = _topic_counts(session, cache, generation)
     mastery: dict[int, tuple[int, float]] = {}
     if user_id is not None:
-        last = _last_attempts(user_id).subquery()
-        rows = session.execute(
-            select(Question.topic_id, func.count(), func.sum(last.c.score))
-            .join(last, last.c.question_id == Question.id)
-            .where(Question.archived.is_(False))
-            .group_by(Question.topic_id)
-        ).all()
-        mastery = {tid: (n, float(total or 0.0)) for tid, n, total in rows}
+        # Cached while neither the user's attempts nor the bank change.
+        version = (_attempts_version(session, user_id), generation)
+        mastery = cache.get_user(("mastery", user_id), version)
+        if mastery is None:
+            last = _last_attempts(user_id).subquery()
+            rows = session.execute(
+                select(Question.topic_id, func.count(), func.sum(last.c.score))
+                .join(last, last.c.question_id == Question.id)
+                .where(Question.archived.is_(False))
+                .group_by(Question.topic_id)
+            ).all()
+            mastery = {tid: (n, float(total or 0.0)) for tid, n, total in rows}
+            cache.put_user(("mastery", user_id), version, mastery, len(mastery))
     out = []
     for topic_id, (slug, name, description, _position) in topics.items():
         count = counts.get(topic_id, 0)
@@ -352,7 +359,11 @@ def _id_array(session: Session, stmt: Select, params: dict[str, Any] | None = No
     return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
 
-_ATTEMPTS_VERSION = select(func.max(Attempt.id), func.count()).where(Attempt.user_id == bindparam("user_id"))
+# Two subqueries: SQLite answers max(id) from the index in one step, which it cannot when max shares a scan with count.
+_ATTEMPTS_VERSION = select(
+    select(func.max(Attempt.id)).where(Attempt.user_id == bindparam("user_id")).scalar_subquery(),
+    select(func.count()).select_from(Attempt).where(Attempt.user_id == bindparam("user_id")).scalar_subquery(),
+)
 _ANSWERED = select(Attempt.question_id).where(Attempt.user_id == bindparam("user_id")).distinct()
 _MISSED = select(Attempt.question_id).where(
     Attempt.id.in_(
@@ -363,28 +374,58 @@ _MISSED = select(Attempt.question_id).where(
 )
 
 
-def _status_ids(session: Session, cache: _Cache, user_id: int, status: str) -> np.ndarray:
-    """The distinct question ids a status selects among one user's rows (for new: the ones answered), sorted.
+def _attempts_version(session: Session, user_id: int) -> tuple[int, int]:
+    """(largest attempt id, number of attempts) of a user: changes whenever the user's attempts do."""
+    return tuple(session.connection().execute(_ATTEMPTS_VERSION, {"user_id": user_id}).one())
+
+
+def _status_ids(session: Session, cache: _Cache, user_id: int, status: str) -> tuple[np.ndarray, Any]:
+    """The distinct question ids a status selects among one user's rows (for new: the ones answered), sorted,
+    and the version they are valid for (None when they cannot be cached: due and mastered depend on the clock
+    and on review cards).
 
     The sets read from attempts are cached per user, valid while the user's (largest attempt id,
     number of attempts) stays the same: attempts are only ever added (or moved in from a guest).
     """
     params = {"user_id": user_id}
     if status in ("new", "missed"):
-        version = tuple(session.connection().execute(_ATTEMPTS_VERSION, params).one())
+        version = _attempts_version(session, user_id)
         key = ("answered" if status == "new" else "missed", user_id)
         ids = cache.get_user(key, version)
         if ids is None:
             ids = np.unique(_id_array(session, _ANSWERED if status == "new" else _MISSED, params))
-            cache.put_user(key, version, ids)
-        return ids
+            cache.put_user(key, version, ids, len(ids))
+        return ids, version
     if status == "due":
         stmt = select(ReviewCard.question_id).where(ReviewCard.user_id == user_id, ReviewCard.due <= utcnow())
     else:  # mastered
         stability = func.json_extract(ReviewCard.card, "$.stability") if session.get_bind().dialect.name == "sqlite" \
             else ReviewCard.card["stability"].as_float()
         stmt = select(ReviewCard.question_id).where(ReviewCard.user_id == user_id, stability >= MASTERED_STABILITY_DAYS)
-    return np.unique(_id_array(session, stmt))
+    return np.unique(_id_array(session, stmt)), None
+
+
+def _status_page(session: Session, cache: _Cache, generation: int, matching: _IdList, filters: Filters,
+                 user_id: int, offset: int, limit: int) -> tuple[np.ndarray, int]:
+    """The list positions of one page of a status list, and the status list's length."""
+    status = filters.status
+    members, version = _status_ids(session, cache, user_id, status)
+    # Where the status's questions stand in the list; for new, the answered ones, which it leaves out.
+    key = ("positions", user_id, status, filters.topic, filters.difficulty, filters.type, _query_words(filters.q))
+    positions = cache.get_user(key, (version, generation)) if version is not None else None
+    if positions is None:
+        positions = matching.positions_of(members)
+        if version is not None:
+            cache.put_user(key, (version, generation), positions, len(positions))
+    if status != "new":
+        return positions[offset:offset + limit], len(positions)
+    total = len(matching.ids) - len(positions)
+    ranks = np.arange(offset, max(offset, min(offset + limit, total)), dtype=np.int64)
+    if len(positions):
+        # The r-th question kept stands after every left-out one whose (position - how many were left out
+        # before it) is at most r.
+        ranks = ranks + np.searchsorted(positions - np.arange(len(positions)), ranks, side="right")
+    return ranks, total
 
 
 _PAGE_ROWS = (
@@ -421,7 +462,8 @@ def _page_rows(session: Session, cache: _Cache, generation: int, ids: list[int])
             known.clear()
         for row in session.connection().execute(_PAGE_ROWS, {"ids": missing}):
             known[row[0]] = tuple(row)
-    return {i: known[i] for i in ids if i in known}
+    found = {i: known.get(i) for i in ids}  # get: another thread may have cleared the dict meanwhile
+    return {i: row for i, row in found.items() if row is not None}
 
 
 def list_questions(
@@ -435,13 +477,8 @@ def list_questions(
     matching = _matching_ids(session, cache, generation, filters)
     limit, offset = max(limit, 0), max(offset, 0)
     if filters.status and user_id is not None:
-        positions = matching.positions_of(_status_ids(session, cache, user_id, filters.status))
-        if filters.status == "new":
-            keep = np.ones(len(matching.ids), dtype=bool)
-            keep[positions] = False
-            positions = np.flatnonzero(keep)
-        total = len(positions)
-        page_ids = matching.ids[positions[offset:offset + limit]].tolist()
+        positions, total = _status_page(session, cache, generation, matching, filters, user_id, offset, limit)
+        page_ids = matching.ids[positions].tolist()
     else:
         total = len(matching.ids)
         page_ids = matching.ids[offset:offset + limit].tolist()
