@@ -59,10 +59,12 @@ def next_question(session: Session, *, user_id: int | None, after: int | None = 
         )
         if due:
             return due, "review"
-    tried = select(Attempt.question_id).where(Attempt.user_id == (user_id or 0))
+    # NOT EXISTS probes the (user_id, question_id) index per question and stops at the first hit,
+    # where NOT IN would read all of a heavy user's attempts first.
+    tried = select(Attempt.id).where(Attempt.user_id == (user_id or 0), Attempt.question_id == Question.id)
     new = session.scalar(
         select(Question.slug).join(Topic, Topic.id == Question.topic_id)
-        .where(Question.archived.is_(False), Question.id.not_in(tried), Question.id != (after or 0))
+        .where(Question.archived.is_(False), ~tried.exists(), Question.id != (after or 0))
         .order_by(Topic.position, Question.id).limit(1)
     )
     return new, "new" if new else "done"
