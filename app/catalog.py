@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, Select, String, and_, bindparam, cast, func, select, text
+from sqlalchemy import Boolean, Engine, Select, String, and_, bindparam, cast, func, select, text
 from sqlalchemy.orm import Session, aliased
 
 from app.models import Attempt, CatalogGeneration, Question, ReviewCard, Topic, utcnow
@@ -298,7 +298,7 @@ def _match_clause(dialect: str, words: tuple[str, ...]) -> Any:
         return Question.id.in_(ids.columns(rowid=Question.id.type))
     # The expression is the one the GIN index of migration 0002 is built on, so the index is used.
     tsq = func.to_tsquery("english", " & ".join(w + ":*" for w in words))
-    return func.to_tsvector("english", Question.search_text).op("@@")(tsq)
+    return func.to_tsvector("english", Question.search_text).op("@@", return_type=Boolean)(tsq)
 
 
 def fts_match(session: Session, query: str) -> Any:
