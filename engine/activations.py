@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import EngineError, as_array, as_choice, as_float
+from .errors import EngineError, as_array, as_choice, as_float, overflow_checked
 from .trace import Worked, scalar_or_list, step, worked
 
 # ---------------------------------------------------------------- raw NumPy functions
@@ -186,6 +186,7 @@ def _convention_note(name: str, params: dict[str, Any]) -> str:
     return ""
 
 
+@overflow_checked
 def activation(name: str, x: Any, **kw: Any) -> Worked:
     """Value and derivative of activation ``name`` at ``x`` (scalar or array), traced."""
     name = activation_name(name)
@@ -223,6 +224,7 @@ def activation(name: str, x: Any, **kw: Any) -> Worked:
     return worked(result, steps, "x")
 
 
+@overflow_checked
 def softmax(logits: Any, temperature: float = 1.0) -> Worked:
     """Softmax of a logit vector at a temperature, with the max subtracted for stability."""
     z = as_array(logits, "logits", ndim=1)

@@ -144,3 +144,15 @@ def same_shape(a: np.ndarray, b: np.ndarray, param: str, other: str) -> None:
     """Refuse two arrays whose shapes differ, naming both."""
     if a.shape != b.shape:
         raise EngineError(param, f"shape {a.shape} does not match {other} shape {b.shape}")
+
+
+def overflow_checked(fn):  # noqa: ANN001, ANN201
+    """Run fn with NumPy's overflow warnings off: its result is checked for finiteness and refused instead."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        with np.errstate(over="ignore", invalid="ignore"):
+            return fn(*args, **kwargs)
+
+    return wrapper

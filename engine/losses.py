@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .activations import log_softmax_array, sigmoid, softmax_array, softplus
-from .errors import EngineError, as_array, as_float, same_shape
+from .errors import EngineError, as_array, as_float, overflow_checked, same_shape
 from .trace import Worked, scalar_or_list, step, worked
 
 EPS = 1e-12
@@ -27,6 +27,7 @@ def _probabilities(p: np.ndarray, param: str) -> None:
         raise EngineError(param, "probabilities must lie in [0, 1]")
 
 
+@overflow_checked
 def mse(y_true: Any, y_pred: Any) -> Worked:
     """Mean squared error over all outputs and its gradient wrt the predictions."""
     y = as_array(y_true, "y_true", ndim=(0, 1, 2))
