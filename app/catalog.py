@@ -54,16 +54,18 @@ class Filters:
         return {k: v for k, v in self.__dict__.items() if v}
 
 
-def find_question(session: Session, ref: str | int, *, include_archived: bool = False) -> Question | None:
-    """A question by slug or integer id, with its current version loaded."""
-    stmt = select(Question)
+def where_question(stmt: Select, ref: str | int, *, include_archived: bool = False) -> Select:
+    """Narrow a query to one question by slug or integer id (and to live ones unless asked)."""
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
         stmt = stmt.where(Question.id == int(ref))
     else:
         stmt = stmt.where(Question.slug == ref)
-    if not include_archived:
-        stmt = stmt.where(Question.archived.is_(False))
-    question = session.scalar(stmt)
+    return stmt if include_archived else stmt.where(Question.archived.is_(False))
+
+
+def find_question(session: Session, ref: str | int, *, include_archived: bool = False) -> Question | None:
+    """A question by slug or integer id, with its current version loaded."""
+    question = session.scalar(where_question(select(Question), ref, include_archived=include_archived))
     if question is not None and question.current_version_id is not None:
         question.current_version  # noqa: B018  (load it now: templates get plain data)
     return question

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.answers import MAX_SEED, Shown, present
 from app.bank_schema import QuestionSpec
+from app.catalog import where_question
 from app.models import Question, QuestionVersion, Topic
 
 
@@ -84,13 +85,7 @@ def _ref(session: Session, row: Any) -> QuestionRef:
 def load_question(session: Session, ref: str | int, *, include_archived: bool = False) -> QuestionRef | None:
     """A question's current version by slug or integer id (None when unknown or archived)."""
     stmt = _ref_query().join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        stmt = stmt.where(Question.id == int(ref))
-    else:
-        stmt = stmt.where(Question.slug == ref)
-    if not include_archived:
-        stmt = stmt.where(Question.archived.is_(False))
-    row = session.execute(stmt).first()
+    row = session.execute(where_question(stmt, ref, include_archived=include_archived)).first()
     return _ref(session, row) if row else None
 
 

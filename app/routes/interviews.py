@@ -129,16 +129,20 @@ def api_history(request: Request, db: DbDep, viewer: ViewerDep) -> list[dict[str
     return rows
 
 
+def _own(session, public_id: str, viewer):  # noqa: ANN001, ANN202
+    """The viewer's interview, or a 404 (someone else's is reported as not found)."""
+    try:
+        return iv.get_interview(session, public_id=public_id, user_id=viewer.user_id)
+    except iv.InterviewNotFound:
+        raise HTTPException(404, NOT_FOUND) from None
+
+
 @api.get("/{public_id}")
 def api_get(request: Request, db: DbDep, viewer: ViewerDep, public_id: str) -> dict[str, Any]:
     """The interview's clock and saved answers; the report once it is finished."""
     _expire(request, db, public_id, viewer.user_id)
     with db.reading() as session:
-        try:
-            interview = iv.get_interview(session, public_id=public_id, user_id=viewer.user_id)
-        except iv.InterviewNotFound:
-            raise HTTPException(404, NOT_FOUND) from None
-        return _state_json(session, interview, utcnow())
+        return _state_json(session, _own(session, public_id, viewer), utcnow())
 
 
 def _closed(request: Request, db, public_id: str, viewer, exc: iv.InterviewClosed) -> JSONResponse:  # noqa: ANN001
@@ -201,10 +205,7 @@ def api_report(request: Request, db: DbDep, viewer: ViewerDep, public_id: str) -
     """The report of a finished interview (409 while it is still running)."""
     _expire(request, db, public_id, viewer.user_id)
     with db.reading() as session:
-        try:
-            interview = iv.get_interview(session, public_id=public_id, user_id=viewer.user_id)
-        except iv.InterviewNotFound:
-            raise HTTPException(404, NOT_FOUND) from None
+        interview = _own(session, public_id, viewer)
         if interview.status != "finished":
             raise HTTPException(409, "the interview is still running; submit it or wait for its deadline")
         return iv.report_json(iv.report_view(session, interview))
@@ -435,10 +436,7 @@ def _finished(request: Request, db, viewer, public_id: str):  # noqa: ANN001, AN
     """The report view of a finished interview, or a redirect back to it while it runs."""
     _expire(request, db, public_id, viewer.user_id)
     with db.reading() as session:
-        try:
-            interview = iv.get_interview(session, public_id=public_id, user_id=viewer.user_id)
-        except iv.InterviewNotFound:
-            raise HTTPException(404, NOT_FOUND) from None
+        interview = _own(session, public_id, viewer)
         if interview.status != "finished":
             return None
         return iv.report_view(session, interview)
