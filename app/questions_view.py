@@ -6,12 +6,11 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.answers import MAX_SEED, Shown, present
 from app.bank_schema import QuestionSpec
-from app.catalog import where_question
 from app.models import Question, QuestionVersion, Topic
 
 
@@ -76,6 +75,22 @@ def _ref_query() -> Select:
     ).join(Topic, Topic.id == Question.topic_id)
 
 
+def _current(stmt: Select) -> Select:
+    return stmt.join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+
+
+# Built once: the hottest read runs the same four statements, so only their parameters change.
+_STATEMENTS = {
+    (by_id, archived): _current(_ref_query()).where(
+        (Question.id if by_id else Question.slug) == bindparam("ref"),
+        *(() if archived else (Question.archived.is_(False),)),
+    )
+    for by_id in (True, False) for archived in (True, False)
+}
+_VERSION = _ref_query().join(QuestionVersion, QuestionVersion.question_id == Question.id).where(
+    QuestionVersion.id == bindparam("version_id"))
+
+
 def _ref(session: Session, row: Any) -> QuestionRef:
     qid, slug, archived, current_id, topic, topic_name, vid, number, digest = row
     spec, html = _content(session, vid, digest)
@@ -84,15 +99,16 @@ def _ref(session: Session, row: Any) -> QuestionRef:
 
 def load_question(session: Session, ref: str | int, *, include_archived: bool = False) -> QuestionRef | None:
     """A question's current version by slug or integer id (None when unknown or archived)."""
-    stmt = _ref_query().join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
-    row = session.execute(where_question(stmt, ref, include_archived=include_archived)).first()
+    by_id = isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit())
+    # A Core execute on the session's connection skips the ORM layer: these rows are plain tuples.
+    row = session.connection().execute(_STATEMENTS[(by_id, include_archived)],
+                                       {"ref": int(ref) if by_id else ref}).first()
     return _ref(session, row) if row else None
 
 
 def load_version(session: Session, version_id: int) -> QuestionRef | None:
     """A specific version of a question (what an attempt or an interview item answered)."""
-    row = session.execute(_ref_query().join(QuestionVersion, QuestionVersion.question_id == Question.id)
-                          .where(QuestionVersion.id == version_id)).first()
+    row = session.connection().execute(_VERSION, {"version_id": version_id}).first()
     return _ref(session, row) if row else None
 
 
