@@ -253,3 +253,16 @@ def test_running_interview_is_listed_for_resuming(client):
     page = parse_html(client.get("/interviews").text)
     assert page.select_one(".iv-running a")["href"] == f"/interviews/{pid}"
     assert hidden_fields(page.select_one("#setup-form"))["csrf_token"]
+
+
+def test_report_says_no_answer_for_an_unanswered_choice_question(client):
+    from tests.helpers import parse_html
+
+    created = client.post("/api/interviews", json={"topics": ["cnn"], "count": 3, "time_limit_seconds": 600,
+                                                   "difficulty": "mixed"}).json()
+    choice = next(q for q in created["questions"] if q["type"] in ("single_choice", "multiple_choice"))
+    client.post(f"/api/interviews/{created['id']}/submit")
+    page = parse_html(client.get(f"/interviews/{created['id']}/report").text)
+    block = page.select_one(f"#q-{choice['position']}")
+    assert block.select_one(".given-none") is not None
+    assert block.select("ul.option-review li")
