@@ -46,8 +46,9 @@ _CONTENT: dict[tuple[int, str], tuple[QuestionSpec, dict[str, Any]]] = {}
 _CONTENT_LIMIT = 20_000
 
 
-def _content(session: Session, version_id: int, content_hash: str,
+def _content(session: Session | None, version_id: int, content_hash: str,
              loaded: QuestionVersion | None = None) -> tuple[QuestionSpec, dict[str, Any]]:
+    """A version's validated spec and HTML: from the cache, the loaded row, or one query."""
     key = (version_id, content_hash)
     hit = _CONTENT.get(key)
     if hit is None:
@@ -65,7 +66,7 @@ def _content(session: Session, version_id: int, content_hash: str,
 
 def spec_of(version: QuestionVersion) -> QuestionSpec:
     """The validated spec of a loaded version (cached like every version's content)."""
-    return _content(None, version.id, version.content_hash, loaded=version)[0]  # type: ignore[arg-type]
+    return _content(None, version.id, version.content_hash, loaded=version)[0]
 
 
 def _ref_query() -> Select:
