@@ -31,6 +31,7 @@ import numpy as np
 from sqlalchemy import Boolean, Engine, Select, String, and_, bindparam, cast, func, select, text
 from sqlalchemy.orm import Session, aliased
 
+from app.db import Database
 from app.models import Attempt, CatalogGeneration, Question, ReviewCard, Topic, utcnow
 from app.scheduling import MASTERED_STABILITY_DAYS
 
@@ -208,7 +209,14 @@ _GENERATION = select(CatalogGeneration.value).where(CatalogGeneration.id == 1)
 
 
 def bank_generation(session: Session) -> int:
-    """The bank's change counter: bumped by triggers whenever questions or topics change."""
+    """The bank's change counter: bumped by triggers whenever questions or topics change.
+
+    Through the app's Database it is the per-process reading (rechecked at most every
+    bank_recheck_seconds, at once after a local write); a bare session reads the row.
+    """
+    db = Database.of(session)
+    if db is not None:
+        return db.bank_generation()
     return session.connection().execute(_GENERATION).scalar() or 0
 
 

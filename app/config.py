@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(8, ge=1, description="failed logins per account or address before 429")
     login_window_seconds: int = Field(900, ge=1, description="window over which failed logins are counted")
     https_cookies: bool = Field(False, description="mark cookies Secure (set when served over https)")
+    bank_recheck_seconds: float = Field(1.0, ge=0, description="how stale another process's question edits may look here; 0 checks on every request")
     admin_flag_min_attempts: int = Field(10, ge=1, description="attempts a question needs before the admin flags it too easy, too hard or non-discriminating")
 
     @model_validator(mode="after")

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+import weakref
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Select, create_engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
+from app.models import CatalogGeneration
+
+_GENERATION = select(CatalogGeneration.value).where(CatalogGeneration.id == 1)
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -52,14 +58,20 @@ def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     def _on_begin(conn):  # noqa: ANN001
         # A write transaction takes the write lock up front, so it waits on busy_timeout
         # instead of failing with "database is locked" when it upgrades from a read lock.
-        if conn.get_execution_options().get("sqlite_immediate"):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            conn.exec_driver_sql("BEGIN")
+        # Sent on the driver's connection: through exec_driver_sql it would cost a full execution.
+        immediate = conn.get_execution_options().get("sqlite_immediate")
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 class Database:
-    """The engine and the two session factories: reads (deferred) and writes (immediate)."""
+    """The engine and the two session factories: reads (deferred) and writes (immediate).
+
+    It also knows the bank's generation (the counter database triggers bump on every change to
+    questions or topics) as this process last read it: read again at most every
+    settings.bank_recheck_seconds, and at once after a write made here. Caches of bank-derived
+    values key on it, so another process's edit shows here within that interval and this
+    process's own edits at once.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -71,6 +83,56 @@ class Database:
         # prompt, where letting them all poll the file lock (busy_timeout) makes the tail latency
         # grow with the number of waiting requests. Other processes still meet busy_timeout.
         self._write_lock = threading.RLock() if is_sqlite(self.engine) else None
+        self._compiled: dict[int, tuple[Select, str, tuple[str, ...] | None, dict[str, Any]]] = {}
+        self._generation = 0
+        self._generation_due = 0.0  # monotonic time of the next check; 0 means "check now"
+        # Values derived from the bank for the current generation (emptied when it changes).
+        self.bank_memo: dict[Any, Any] = {}
+        _databases[id(self.engine)] = self
+
+    @classmethod
+    def of(cls, session: Session) -> Database | None:
+        """The Database a session belongs to."""
+        return _databases.get(id(session.get_bind().engine))
+
+    def fetch_one(self, stmt: Select, params: Mapping[str, Any] | None = None) -> tuple | None:
+        """First row of a prebuilt SELECT, run on a pooled driver connection: for the hottest reads.
+
+        SQLAlchemy's execution path costs several times the query itself on these one-row primary-key
+        lookups. Values come back as the driver gives them (no type processing), so use it for
+        integer and text columns only. The statement is compiled once per Database.
+        """
+        entry = self._compiled.get(id(stmt))
+        if entry is None or entry[0] is not stmt:
+            compiled = stmt.compile(dialect=self.engine.dialect)
+            order = tuple(compiled.positiontup) if compiled.positional else None
+            entry = (stmt, str(compiled), order, dict(compiled.params))
+            self._compiled[id(stmt)] = entry
+        _stmt, sql, order, defaults = entry
+        values = {**defaults, **(params or {})}
+        args = tuple(values[name] for name in order) if order is not None else values
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute(sql, args)
+                return cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            raw.close()
+
+    def bank_generation(self) -> int:
+        """The bank's change counter, as this process last read it (see the class docstring)."""
+        now = time.monotonic()
+        if now >= self._generation_due:
+            row = self.fetch_one(_GENERATION)
+            value = int(row[0]) if row else 0
+            if value != self._generation:
+                self.bank_memo.clear()
+                self._generation = value
+            self._generation_due = now + self.settings.bank_recheck_seconds
+        return self._generation
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -91,7 +153,14 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+            finally:
+                # Whatever was written, this process reads the bank's generation afresh next time.
+                self._generation_due = 0.0
 
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+# By the engine's id, holding the Database weakly: it owns the engine, so the id stays its own while it lives.
+_databases: weakref.WeakValueDictionary[int, Database] = weakref.WeakValueDictionary()

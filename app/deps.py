@@ -12,12 +12,13 @@ from app.db import Database
 from app.security import SESSION_COOKIE, Viewer, csrf_valid, guest_id_from_cookie, resolve_viewer
 
 
-def get_db(request: Request) -> Database:
+# Async, though they do no I/O: FastAPI would run a plain def dependency in a worker thread.
+async def get_db(request: Request) -> Database:
     """The app's database."""
     return request.app.state.db
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     """The app's settings."""
     return request.app.state.settings
 

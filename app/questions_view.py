@@ -26,6 +26,7 @@ class QuestionRef:
     version_id: int
     version_number: int
     is_current: bool
+    content_hash: str
     spec: QuestionSpec
     html: dict[str, Any]
 
@@ -95,7 +96,7 @@ _VERSION = _ref_query().join(QuestionVersion, QuestionVersion.question_id == Que
 def _ref(session: Session, row: Any) -> QuestionRef:
     qid, slug, archived, current_id, topic, topic_name, vid, number, digest = row
     spec, html = _content(session, vid, digest)
-    return QuestionRef(qid, slug, topic, topic_name, archived, vid, number, vid == current_id, spec, html)
+    return QuestionRef(qid, slug, topic, topic_name, bool(archived), vid, number, vid == current_id, digest, spec, html)
 
 
 def load_question(session: Session, ref: str | int, *, include_archived: bool = False) -> QuestionRef | None:
@@ -113,10 +114,15 @@ def load_version(session: Session, version_id: int) -> QuestionRef | None:
     return _ref(session, row) if row else None
 
 
+def new_seed() -> int:
+    """A random seed: a new instance of a computed question."""
+    return secrets.randbelow(MAX_SEED + 1)
+
+
 def parse_seed(raw: Any) -> int:
     """A seed from user input (random when absent); raises ValueError with a reason."""
     if raw is None or raw == "":
-        return secrets.randbelow(MAX_SEED)
+        return new_seed()
     if isinstance(raw, bool):
         raise ValueError("seed must be a whole number")
     try:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +72,53 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     ctx = {"csrf_token": csrf_token(request), "viewer": getattr(request.state, "viewer", None)}
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    _set_csrf_cookie(request, response)
+    return response
+
+
+def _set_csrf_cookie(request: Request, response: HTMLResponse) -> None:
     seed = getattr(request.state, "csrf_seed", None)
     if seed and not request.cookies.get(CSRF_COOKIE):
         response.set_cookie(CSRF_COOKIE, seed, httponly=True, samesite="lax", path="/",
                             secure=request.app.state.settings.https_cookies, max_age=365 * 24 * 3600)
+
+
+# Pages rendered once and kept: the HTML with marked holes where per-request values go.
+_PAGES: OrderedDict[Hashable, str] = OrderedDict()
+_PAGES_LOCK = threading.Lock()
+PAGE_CACHE_SIZE = 2000
+_HOLE = "hole" + secrets.token_hex(8)  # per process, so no question's text can contain it
+
+
+def _hole(name: str) -> str:
+    return f"{_HOLE}-{name}-"
+
+
+def render_once(request: Request, name: str, key: Hashable, context: Callable[[], Mapping[str, Any]],
+                per_request: Mapping[str, str]) -> HTMLResponse:
+    """Render a page that is the same for everyone with the same key but for a few values; cached per process.
+
+    `context` is called only when the page is not cached; `key` must name everything it depends on. The viewer's header, the search box and the CSRF token
+    are handled here; `per_request` values (plain text, escaped here) fill their holes on every request.
+    """
+    viewer = getattr(request.state, "viewer", None)
+    header = (viewer.display_name, viewer.is_staff) if viewer is not None and not viewer.is_guest else None
+    full_key = (name, key, header, request.query_params.get("q", ""))
+    with _PAGES_LOCK:
+        html = _PAGES.get(full_key)
+        if html is not None:
+            _PAGES.move_to_end(full_key)
+    if html is None:
+        holes = {field: Markup(_hole(field)) for field in per_request}  # noqa: S704 (our own marker)
+        html = templates.get_template(name).render(
+            {**context(), **holes, "csrf_token": _hole("csrf"), "viewer": viewer, "request": request})
+        with _PAGES_LOCK:
+            _PAGES[full_key] = html
+            while len(_PAGES) > PAGE_CACHE_SIZE:
+                _PAGES.popitem(last=False)
+    html = html.replace(_hole("csrf"), csrf_token(request))
+    for field, value in per_request.items():
+        html = html.replace(_hole(field), str(Markup.escape(value)))
+    response = HTMLResponse(html)
+    _set_csrf_cookie(request, response)
     return response

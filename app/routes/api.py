@@ -11,6 +11,7 @@ from app.answers import AnswerRejected
 from app.catalog import Filters, list_questions, topics_overview
 from app.deps import DbDep, RowId, ViewerDep
 from app.practice import answer_question, get_attempt, rate_attempt
+from app.question_pages import current_question, current_seed, viewer_seed
 from app.questions_view import load_question, parse_seed, question_json
 from app.routes.progress import progress_data
 from app.security import ensure_user
@@ -127,15 +128,14 @@ def _seed_or_422(raw: Any) -> int:
 
 
 @router.get("/questions/{ref}", response_model=QuestionOut, response_model_exclude_none=True)
-async def api_question(db: DbDep, ref: str, seed: Annotated[str | None, Query(max_length=20)] = None):
-    """One question (by slug or id); computed ones instantiated for the seed, choices in shown order."""
-    # Runs on the event loop like the question page: one small indexed read, content cached.
-    value = _seed_or_422(seed)
-    with db.reading() as session:
-        question = load_question(session, ref)
-        if question is None:
-            raise HTTPException(404, f"no question '{ref}'")
-        return question_json(question, value)
+async def api_question(db: DbDep, viewer: ViewerDep, ref: str, seed: Annotated[str | None, Query(max_length=20)] = None):
+    """One question (by slug or id); computed ones instantiated for the seed (default: your current instance)."""
+    # Runs on the event loop like the question page: the version is remembered per bank generation.
+    requested = None if seed in (None, "") else _seed_or_422(seed)
+    question = current_question(db, ref)
+    if question is None:
+        raise HTTPException(404, f"no question '{ref}'")
+    return question_json(question, viewer_seed(db, viewer, question, requested))
 
 
 @router.post("/questions/{ref}/answers", response_model=AnswerOut)
@@ -145,12 +145,14 @@ def api_answer(request: Request, response: Response, db: DbDep, viewer: ViewerDe
     text = body.answer if isinstance(body.answer, str) else str(body.answer)
     if len(text) > settings.max_answer_chars:
         raise HTTPException(413, f"the answer is longer than {settings.max_answer_chars} characters")
-    seed = _seed_or_422(body.seed if body.seed is not None else 0)
+    requested = None if body.seed is None else _seed_or_422(body.seed)
     try:
         with db.writing() as session:
             question = load_question(session, ref)
             if question is None:
                 raise HTTPException(404, f"no question '{ref}'")
+            # Without a seed, the instance the viewer was shown (GET without a seed gives the same one).
+            seed = requested if requested is not None else current_seed(db, viewer.user_id, question, session)
             user_id = ensure_user(request, response, session, viewer)
             attempt, ev = answer_question(session, user_id=user_id, question=question, seed=seed,
                                           answer=body.answer, time_spent_ms=body.time_spent_ms)

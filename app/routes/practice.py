@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
 
+from app import question_pages
 from app.answers import AnswerRejected
 from app.bank_schema import DIFFICULTIES, QUESTION_TYPES
 from app.catalog import STATUSES, Filters, list_questions, topics_overview
@@ -20,7 +21,7 @@ from app.practice import (
     rate_attempt,
     result_view,
 )
-from app.questions_view import load_question, parse_seed, question_card
+from app.questions_view import load_question, new_seed, parse_seed, question_card
 from app.scheduling import RATINGS, suggested_rating
 from app.security import ensure_user
 from app.templating import render
@@ -76,8 +77,9 @@ def continue_practice(db: DbDep, viewer: ViewerDep, after: int | None = None):
     return RedirectResponse(f"/questions/{slug}" if slug else "/progress", status_code=303)
 
 
-def _question_page(request: Request, db, slug: str, seed: int, *, answer: str = "", chosen: list[int] | None = None,
-                   error: str | None = None, status_code: int = 200):  # noqa: ANN001
+def _retry_page(request: Request, db, slug: str, seed: int, *, answer: str, chosen: list[int] | None = None,
+                error: str, status_code: int = 422):  # noqa: ANN001
+    """The question page again, with what was typed and why it was not accepted."""
     with db.reading() as session:
         question = load_question(session, slug)
         if question is None:
@@ -85,19 +87,23 @@ def _question_page(request: Request, db, slug: str, seed: int, *, answer: str = 
         _shown, card = question_card(question, seed)
     return render(request, "practice/question.html", {
         "q": card, "answer": answer, "chosen": chosen or [], "error": error, "shown_at": int(time.time()),
+        "new_seed": new_seed(),
     }, status_code=status_code)
 
 
 @router.get("/questions/{slug}")
 async def question_page(request: Request, db: DbDep, viewer: ViewerDep, slug: str, seed: str | None = None):
-    """A question with an answer control that fits its type."""
-    # The hottest page runs on the event loop: one indexed read of a few columns (version content
-    # is cached per process) costs less than the hop to a worker thread would.
+    """A question with an answer control that fits its type; without a seed, the viewer's current instance."""
+    # The hottest page runs on the event loop: the version is remembered per bank generation and the
+    # page per version and seed (app.question_pages), so at most one small indexed read is left.
     try:
-        value = parse_seed(seed)
+        requested = None if seed in (None, "") else parse_seed(seed)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
-    return _question_page(request, db, slug, value)
+    question = question_pages.current_question(db, slug)
+    if question is None:
+        raise HTTPException(404, f"There is no question called '{slug}'.")
+    return question_pages.page(request, question, question_pages.viewer_seed(db, viewer, question, requested))
 
 
 @router.post("/questions/{slug}")
@@ -110,7 +116,7 @@ async def submit_answer(request: Request, db: DbDep, viewer: ViewerDep, slug: st
     try:
         seed = parse_seed(form.get("seed"))
     except ValueError as exc:
-        return _question_page(request, db, slug, 0, answer=answer, error=str(exc), status_code=422)
+        return _retry_page(request, db, slug, 0, answer=answer, error=str(exc))
     try:
         chosen = [int(c) for c in chosen_raw]
     except ValueError:
@@ -121,9 +127,8 @@ async def submit_answer(request: Request, db: DbDep, viewer: ViewerDep, slug: st
     if shown_at and str(shown_at).isdigit():
         spent = max(0, min(int(time.time()) - int(shown_at), 24 * 3600)) * 1000
     if len(answer) > settings.max_answer_chars:
-        return _question_page(request, db, slug, seed, answer=answer[: settings.max_answer_chars], chosen=chosen,
-                              error=f"Your answer is longer than {settings.max_answer_chars:,} characters; shorten it.",
-                              status_code=422)
+        return _retry_page(request, db, slug, seed, answer=answer[: settings.max_answer_chars], chosen=chosen,
+                           error=f"Your answer is longer than {settings.max_answer_chars:,} characters; shorten it.")
     response = RedirectResponse("/", status_code=303)
     try:
         with db.writing() as session:
@@ -138,7 +143,7 @@ async def submit_answer(request: Request, db: DbDep, viewer: ViewerDep, slug: st
                                                    answer=value, time_spent_ms=spent)
             attempt_id = attempt.id
     except AnswerRejected as exc:
-        return _question_page(request, db, slug, seed, answer=answer, chosen=chosen, error=str(exc), status_code=422)
+        return _retry_page(request, db, slug, seed, answer=answer, chosen=chosen, error=str(exc))
     response.headers["location"] = f"/attempts/{attempt_id}"
     return response
 
@@ -153,6 +158,7 @@ def result_page(request: Request, db: DbDep, viewer: ViewerDep, attempt_id: int)
         view = result_view(session, attempt=attempt)
     view["suggested"] = suggested_rating(view["attempt"]["score"])
     view["ratings"] = RATINGS
+    view["new_seed"] = new_seed()
     return render(request, "practice/result.html", view)
 
 
