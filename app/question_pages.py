@@ -70,9 +70,12 @@ def page(request: Request, question: QuestionRef, seed: int) -> HTMLResponse:
     """The question page for one instance, from the per-process page cache."""
     key = ("question", question.id, question.slug, question.topic, question.topic_name, question.version_id,
            question.version_number, question.content_hash, seed)
+    fills = {"shown_at": str(int(time.time()))}
+    if question.type == "computed":  # the "New numbers" link
+        fills["new_seed"] = str(new_seed())
     return render_once(request, "practice/question.html", key,
                        lambda: {"q": question_card(question, seed)[1], "answer": "", "chosen": [], "error": None},
-                       {"shown_at": str(int(time.time())), "new_seed": str(new_seed())})
+                       fills)
 
 
 def viewer_seed(db: Database, viewer: Viewer, question: QuestionRef, requested: int | None) -> int:

@@ -104,8 +104,12 @@ def ensure_user(request: Request, response: Response, session: Session, viewer: 
 # CSRF: a random per-browser value in a cookie, and a form token that is its HMAC. A cross-site
 # form can make the browser send the cookie but cannot read it, so it cannot forge the token.
 def _csrf_mac(request: Request, seed: str) -> str:
-    key = request.app.state.settings.resolved_secret_key.encode()
-    return hmac.new(key, b"csrf:" + seed.encode(), hashlib.sha256).hexdigest()
+    return _csrf_mac_for(request.app.state.settings.resolved_secret_key, seed)
+
+
+@lru_cache(maxsize=4096)
+def _csrf_mac_for(secret: str, seed: str) -> str:
+    return hmac.new(secret.encode(), b"csrf:" + seed.encode(), hashlib.sha256).hexdigest()
 
 
 def csrf_token(request: Request) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.routing import Route
 
 
 def include_routes(app: FastAPI) -> None:
@@ -12,6 +13,8 @@ def include_routes(app: FastAPI) -> None:
     from app.routes import auth as auth_routes
     from app.routes import interviews as interview_routes
 
+    # First, so it is matched before anything else (see its docstring).
+    app.router.routes.insert(0, Route("/questions/{slug}", practice.question_page, methods=["GET"]))
     app.include_router(practice.router)
     app.include_router(progress.router)
     app.include_router(api.router)

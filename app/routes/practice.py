@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from app import question_pages
 from app.answers import AnswerRejected
 from app.bank_schema import DIFFICULTIES, QUESTION_TYPES
 from app.catalog import STATUSES, Filters, list_questions, topics_overview
-from app.deps import DbDep, ViewerDep, check_csrf
+from app.deps import DbDep, ViewerDep, check_csrf, get_viewer
 from app.practice import (
     answer_question,
     due_count,
@@ -91,15 +91,21 @@ def _retry_page(request: Request, db, slug: str, seed: int, *, answer: str, chos
     }, status_code=status_code)
 
 
-@router.get("/questions/{slug}")
-async def question_page(request: Request, db: DbDep, viewer: ViewerDep, slug: str, seed: str | None = None):
-    """A question with an answer control that fits its type; without a seed, the viewer's current instance."""
-    # The hottest page runs on the event loop: the version is remembered per bank generation and the
-    # page per version and seed (app.question_pages), so at most one small indexed read is left.
+async def question_page(request: Request) -> Response:
+    """GET /questions/{slug}: a question with an answer control for its type; without a seed, your current instance.
+
+    The hottest page is a plain Starlette route, registered ahead of every router (app.routes): FastAPI's
+    per-request dependency solving and route matching cost more than the page itself, which comes from
+    the per-process page cache (app.question_pages). It is left out of the OpenAPI schema, as pages are.
+    """
+    db = request.app.state.db
+    viewer = await get_viewer(request, db)
+    seed = request.query_params.get("seed")
     try:
         requested = None if seed in (None, "") else parse_seed(seed)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
+    slug = request.path_params["slug"]
     question = question_pages.current_question(db, slug)
     if question is None:
         raise HTTPException(404, f"There is no question called '{slug}'.")
