@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 import threading
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +31,7 @@ from sqlalchemy import Boolean, Engine, Select, String, and_, bindparam, cast, f
 from sqlalchemy.orm import Session, aliased
 
 from app.db import Database
+from app.lru import Lru
 from app.models import Attempt, CatalogGeneration, Question, ReviewCard, Topic, utcnow
 from app.scheduling import MASTERED_STABILITY_DAYS
 
@@ -97,37 +97,6 @@ class _IdList:
         return np.sort(order[at[hit]])
 
 
-class _Lru:
-    """A least-recently-used map within a budget of held ids."""
-
-    def __init__(self, max_ids: int, max_entries: int) -> None:
-        self.max_ids, self.max_entries = max_ids, max_entries
-        self.entries: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
-        self.held = 0
-
-    def get(self, key: Any) -> Any:
-        found = self.entries.get(key)
-        if found is None:
-            return None
-        self.entries.move_to_end(key)
-        return found[0]
-
-    def put(self, key: Any, value: Any, size: int) -> None:
-        old = self.entries.pop(key, None)
-        if old is not None:
-            self.held -= old[1]
-        size = max(size, 1)
-        self.entries[key] = (value, size)
-        self.held += size
-        while len(self.entries) > 1 and (self.held > self.max_ids or len(self.entries) > self.max_entries):
-            _key, (_value, dropped) = self.entries.popitem(last=False)
-            self.held -= dropped
-
-    def clear(self) -> None:
-        self.entries.clear()
-        self.held = 0
-
-
 class _Cache:
     """One database's cached values: bank-derived ones for one bank generation, and per-user id sets."""
 
@@ -138,8 +107,8 @@ class _Cache:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.generation: int | None = None
-        self.bank = _Lru(self.MAX_BANK_IDS, 512)
-        self.users = _Lru(self.MAX_USER_IDS, 4096)
+        self.bank = Lru(self.MAX_BANK_IDS, 512)
+        self.users = Lru(self.MAX_USER_IDS, 4096)
         self.building: dict[Any, threading.Event] = {}
 
     def get(self, generation: int, key: Any) -> Any:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, Select, create_engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
+from app.lru import Lru
 from app.models import CatalogGeneration
 
 _GENERATION = select(CatalogGeneration.value).where(CatalogGeneration.id == 1)
@@ -86,8 +87,8 @@ class Database:
         self._compiled: dict[int, tuple[Select, str, tuple[str, ...] | None, dict[str, Any]]] = {}
         self._generation = 0
         self._generation_due = 0.0  # monotonic time of the next check; 0 means "check now"
-        # Values derived from the bank for the current generation (emptied when it changes).
-        self.bank_memo: dict[Any, Any] = {}
+        # Values derived from the bank for the current generation (emptied when it changes); sizes in characters.
+        self.bank_memo = Lru(max_size=64_000_000, max_entries=50_000)
         _databases[id(self.engine)] = self
 
     @classmethod

@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 
 from app.answers import MAX_SEED
 from app.db import Database
+from app.lru import MISSING
 from app.models import Attempt
 from app.questions_view import QuestionRef, load_question, new_seed, question_card, uses_seed
 from app.security import Viewer
 from app.templating import render_once
 
-_MEMO_LIMIT = 50_000
 _ATTEMPTS = select(func.count()).select_from(Attempt).where(
     Attempt.user_id == bindparam("user_id"), Attempt.question_id == bindparam("question_id"))
 
@@ -33,15 +33,14 @@ def current_question(db: Database, slug: str) -> QuestionRef | None:
     """The current version of a live question by slug or id, remembered for the bank's generation."""
     generation = db.bank_generation()
     key = ("question", slug)
-    if key in db.bank_memo:
-        return db.bank_memo[key]
+    found = db.bank_memo.get(key, MISSING)
+    if found is not MISSING:
+        return found
     with db.reading() as session:
         question = load_question(session, slug)
     # Kept only if the bank did not change while it was read (else the next request reads it again).
     if db.bank_generation() == generation:
-        if len(db.bank_memo) >= _MEMO_LIMIT:
-            db.bank_memo.clear()
-        db.bank_memo[key] = question
+        db.bank_memo.put(key, question)
     return question
 
 

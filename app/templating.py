@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from app.lru import Lru
 from app.rendering import render_latex
 from app.security import CSRF_COOKIE, CSRF_FIELD, csrf_token
 
@@ -84,9 +83,7 @@ def _set_csrf_cookie(request: Request, response: HTMLResponse) -> None:
 
 
 # Pages rendered once and kept: the HTML with marked holes where per-request values go.
-_PAGES: OrderedDict[Hashable, str] = OrderedDict()
-_PAGES_LOCK = threading.Lock()
-PAGE_CACHE_SIZE = 2000
+_PAGES = Lru(max_size=64_000_000, max_entries=4000)  # sizes in characters
 _HOLE = "hole" + secrets.token_hex(8)  # per process, so no question's text can contain it
 
 
@@ -104,18 +101,12 @@ def render_once(request: Request, name: str, key: Hashable, context: Callable[[]
     viewer = getattr(request.state, "viewer", None)
     header = (viewer.display_name, viewer.is_staff) if viewer is not None and not viewer.is_guest else None
     full_key = (name, key, header, request.query_params.get("q", ""))
-    with _PAGES_LOCK:
-        html = _PAGES.get(full_key)
-        if html is not None:
-            _PAGES.move_to_end(full_key)
+    html = _PAGES.get(full_key)
     if html is None:
         holes = {field: Markup(_hole(field)) for field in per_request}  # noqa: S704 (our own marker)
         html = templates.get_template(name).render(
             {**context(), **holes, "csrf_token": _hole("csrf"), "viewer": viewer, "request": request})
-        with _PAGES_LOCK:
-            _PAGES[full_key] = html
-            while len(_PAGES) > PAGE_CACHE_SIZE:
-                _PAGES.popitem(last=False)
+        _PAGES.put(full_key, html, len(html))
     html = html.replace(_hole("csrf"), csrf_token(request))
     for field, value in per_request.items():
         html = html.replace(_hole(field), str(Markup.escape(value)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
@@ -9,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from app.answers import AnswerRejected
 from app.catalog import Filters, list_questions, topics_overview
+from app.db import Database
 from app.deps import DbDep, RowId, ViewerDep
 from app.practice import answer_question, get_attempt, rate_attempt
 from app.question_pages import current_question, current_seed, viewer_seed
@@ -102,22 +104,46 @@ def api_topics(db: DbDep):
         return [{"slug": t["slug"], "name": t["name"], "count": t["count"]} for t in topics_overview(session, None)]
 
 
-@router.get("/questions", response_model=QuestionPage)
-def api_questions(
-    db: DbDep, viewer: ViewerDep,
-    topic: Annotated[str | None, Query(max_length=60)] = None,
-    difficulty: Difficulty | None = None,
-    type: QuestionType | None = None,
-    status: Status | None = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-):
-    """Questions filtered by topic, difficulty, type and status, or found by full-text search."""
-    filters = Filters(topic=topic or None, difficulty=difficulty, type=type, status=status, q=(q or "").strip() or None)
+class ListQuery(BaseModel):
+    """The filters and the page of GET /api/questions."""
+
+    topic: str | None = Field(None, max_length=60)
+    difficulty: Difficulty | None = None
+    type: QuestionType | None = None
+    status: Status | None = None
+    q: str | None = Field(None, max_length=200)
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+
+ITEM_FIELDS = tuple(QuestionItem.model_fields)
+
+
+def _list_json(db: Database, filters: Filters, user_id: int | None, limit: int, offset: int) -> bytes:
+    """A page of the list as JSON; without a status filter it is the same for everyone, so kept per bank generation."""
+    key = ("api-list", filters, limit, offset) if user_id is None else None
+    generation = db.bank_generation()
+    if key is not None and (found := db.bank_memo.get(key)) is not None:
+        return found
     with db.reading() as session:
-        items, total = list_questions(session, filters=filters, user_id=viewer.user_id, limit=limit, offset=offset)
-    return {"items": items, "total": total}
+        items, total = list_questions(session, filters=filters, user_id=user_id, limit=limit, offset=offset)
+    body = json.dumps({"items": [{k: item[k] for k in ITEM_FIELDS} for item in items], "total": total},
+                      ensure_ascii=False, separators=(",", ":")).encode()
+    if key is not None and db.bank_generation() == generation:
+        db.bank_memo.put(key, body, len(body))
+    return body
+
+
+@router.get("/questions", response_model=QuestionPage)
+async def api_questions(db: DbDep, viewer: ViewerDep, query: Annotated[ListQuery, Query()]):
+    """Questions filtered by topic, difficulty, type and status, or found by full-text search."""
+    # On the event loop, and answered as built: the pages are cached per bank generation, so the thread
+    # hop and validating items we made ourselves would be most of the cost.
+    filters = Filters(topic=query.topic or None, difficulty=query.difficulty, type=query.type, status=query.status,
+                      q=(query.q or "").strip() or None)
+    # The items carry no status, so the viewer's rows are read only to filter by one.
+    user_id = viewer.user_id if query.status else None
+    return Response(_list_json(db, filters, user_id, query.limit, query.offset), media_type="application/json")
 
 
 def _seed_or_422(raw: Any) -> int:
