@@ -35,6 +35,7 @@ class Shown:
     choices: list[dict[str, Any]] = field(default_factory=list)  # [{"id", "html", "text"}]
     answer_format: str = ""
     instance: Any = None  # the generator Instance for computed questions
+    model_answer_html: str = ""  # the instance's model answer (computed questions)
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ def present(spec: QuestionSpec, html: dict[str, Any], seed: int) -> Shown:
     if spec.type == "computed":
         instance = get_generator(spec.generator).instantiate(seed, spec.params or None)
         prompt = html["prompt"] + render_markdown(instance.prompt)
-        return Shown(prompt_html=prompt, answer_format=instance.answer_format, instance=instance)
+        return Shown(prompt_html=prompt, answer_format=instance.answer_format, instance=instance,
+                     model_answer_html=render_markdown(instance.model_answer))
     if spec.type in ("single_choice", "multiple_choice"):
         order = shuffled_order(len(spec.options), seed)
         choices = [{"id": i, "html": html["options"][i]["text"], "text": spec.options[i].text} for i in order]
@@ -117,8 +119,11 @@ def _matched_mistake(answer: str, instance: Any) -> Any:
     return None
 
 
-def evaluate(spec: QuestionSpec, html: dict[str, Any], *, seed: int, answer: Any) -> Evaluation:
-    """Score an answer to one question version; raises AnswerRejected with a reason."""
+def evaluate(spec: QuestionSpec, html: dict[str, Any], *, seed: int, answer: Any, shown: Shown | None = None) -> Evaluation:
+    """Score an answer to one question version; raises AnswerRejected with a reason.
+
+    `shown` is present(spec, html, seed) when the caller already has it (it is the costly part).
+    """
     if spec.type in ("single_choice", "multiple_choice"):
         ids = _choice_ids(spec, answer)
         score = score_choice(ids, options=spec.options, multiple=spec.type == "multiple_choice")
@@ -134,7 +139,8 @@ def evaluate(spec: QuestionSpec, html: dict[str, Any], *, seed: int, answer: Any
             a = spec.answer
             score = score_numeric(text, expected=a.value, atol=a.atol, rtol=a.rtol, sig_figs=a.sig_figs)
             return Evaluation(score, html["model_answer"], spec.model_answer, None, text)
-        instance = present(spec, html, seed).instance
+        shown = shown or present(spec, html, seed)
+        instance = shown.instance
         score = score_numeric(text, expected=instance.answer, atol=instance.atol, rtol=instance.rtol)
     except AnswerFormatError as exc:
         raise AnswerRejected(str(exc)) from exc
@@ -147,5 +153,4 @@ def evaluate(spec: QuestionSpec, html: dict[str, Any], *, seed: int, answer: Any
                 Feedback(fb.covered, fb.missed, f"{fb.message} This looks like a common mistake: {mistake.name}. "
                          f"{mistake.explanation}", mistake.name),
             )
-    expected_html = render_markdown(instance.model_answer)
-    return Evaluation(score, expected_html, instance.model_answer, instance.steps, text)
+    return Evaluation(score, shown.model_answer_html, instance.model_answer, instance.steps, text)

@@ -8,29 +8,28 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from app.answers import Evaluation, evaluate, present
+from app.answers import Evaluation, evaluate
 from app.models import Attempt, Question, QuestionVersion, ReviewCard, Topic, utcnow
-from app.questions_view import QuestionRef, load_version
-from app.rendering import render_markdown
+from app.questions_view import QuestionRef, load_version, shown_for
 from app.scheduling import is_mastered, review
 
 
 def record_attempt(
     session: Session, *, user_id: int, question_id: int, version_id: int, seed: int,
     evaluation: Evaluation, time_spent_ms: int | None, source: str = "practice",
-) -> Attempt:
-    """Store a scored answer, pointing at the version it answered."""
-    attempt = Attempt(
+) -> int:
+    """Store a scored answer, pointing at the version it answered; its id."""
+    # A Core insert: the attempt is not used as an object afterwards, and the unit of work would cost
+    # more than the rest of the write.
+    result = session.execute(insert(Attempt).values(
         user_id=user_id, question_id=question_id, version_id=version_id, seed=seed,
         answer=evaluation.answer, score=float(evaluation.score.value), correct=bool(evaluation.score.correct),
         feedback=evaluation.feedback_dict(), time_spent_ms=time_spent_ms, source=source,
-    )
-    session.add(attempt)
-    session.flush()
-    return attempt
+    ))
+    return result.inserted_primary_key[0]
 
 
 def get_attempt(session: Session, *, attempt_id: int, user_id: int | None) -> Attempt | None:
@@ -154,25 +153,17 @@ def due_count(session: Session, *, user_id: int, now: datetime | None = None) ->
     ) or 0
 
 
-def answer_question(
-    session: Session, *, user_id: int, question: QuestionRef, seed: int, answer: Any, time_spent_ms: int | None,
-    source: str = "practice",
-) -> tuple[Attempt, Evaluation]:
-    """Score an answer to one version of a question and store the attempt."""
-    evaluation = evaluate(question.spec, question.html, seed=seed, answer=answer)
-    attempt = record_attempt(session, user_id=user_id, question_id=question.id, version_id=question.version_id,
-                             seed=seed, evaluation=evaluation, time_spent_ms=time_spent_ms, source=source)
-    return attempt, evaluation
+def score_answer(question: QuestionRef, *, seed: int, answer: Any) -> Evaluation:
+    """Score an answer to one version of a question (outside any transaction: it is the slow part)."""
+    return evaluate(question.spec, question.html, seed=seed, answer=answer, shown=shown_for(question, seed))
 
 
 def result_view(session: Session, *, attempt: Attempt) -> dict[str, Any]:
     """Everything a result page shows for one attempt, as plain data."""
     q = load_version(session, attempt.version_id)
-    shown = present(q.spec, q.html, attempt.seed)
+    shown = shown_for(q, attempt.seed)
     worked = shown.instance.steps if shown.instance is not None else None
-    expected_html = q.html["model_answer"]
-    if shown.instance is not None:
-        expected_html = render_markdown(shown.instance.model_answer)
+    expected_html = shown.model_answer_html if shown.instance is not None else q.html["model_answer"]
     chosen = attempt.answer if isinstance(attempt.answer, list) else []
     options = [
         {"html": q.html["options"][i]["text"], "why": q.html["options"][i]["why"], "correct": o.correct,

@@ -15,7 +15,6 @@ import time
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session
 
 from app.answers import MAX_SEED
 from app.db import Database
@@ -50,18 +49,14 @@ def instance_seed(user_id: int | None, question_id: int, attempts: int) -> int:
     return int.from_bytes(digest, "big") % (MAX_SEED + 1)
 
 
-def current_seed(db: Database, user_id: int | None, question: QuestionRef, session: Session | None = None) -> int:
+def current_seed(db: Database, user_id: int | None, question: QuestionRef) -> int:
     """The viewer's current instance of a question (0 for one whose instance does not depend on a seed)."""
     if not uses_seed(question.spec):
         return 0
     attempts = 0
     if user_id is not None:
-        params = {"user_id": user_id, "question_id": question.id}
-        if session is not None:  # inside a transaction: read through it
-            attempts = session.connection().execute(_ATTEMPTS, params).scalar() or 0
-        else:
-            row = db.fetch_one(_ATTEMPTS, params)
-            attempts = row[0] if row else 0
+        row = db.fetch_one(_ATTEMPTS, {"user_id": user_id, "question_id": question.id})
+        attempts = row[0] if row else 0
     return instance_seed(user_id, question.id, attempts)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.answers import MAX_SEED, Shown, present
 from app.bank_schema import QuestionSpec
+from app.lru import Lru
 from app.models import Question, QuestionVersion, Topic
 
 
@@ -141,9 +142,24 @@ def uses_seed(spec: QuestionSpec) -> bool:
     return spec.type in ("computed", "single_choice", "multiple_choice")
 
 
+# A computed question's instance costs a generator run and two Markdown renders; the page and the
+# answer to it need the same one, so the last instances are kept (versions never change).
+_SHOWN = Lru(max_size=1024, max_entries=1024)
+
+
+def shown_for(q: QuestionRef, seed: int) -> Shown:
+    """The question as shown for this seed (present()), kept per process for recent versions and seeds."""
+    key = (q.version_id, q.content_hash, seed if uses_seed(q.spec) else 0)
+    shown = _SHOWN.get(key)
+    if shown is None:
+        shown = present(q.spec, q.html, seed)
+        _SHOWN.put(key, shown)
+    return shown
+
+
 def question_card(q: QuestionRef, seed: int) -> tuple[Shown, dict[str, Any]]:
     """Everything a question page needs for one seed, as plain data."""
-    shown = present(q.spec, q.html, seed)
+    shown = shown_for(q, seed)
     data = {
         "id": q.id, "slug": q.slug, "topic": q.topic, "topic_name": q.topic_name, "difficulty": q.difficulty,
         "type": q.type, "version": q.version_number, "seed": seed, "uses_seed": uses_seed(q.spec),

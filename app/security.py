@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import User
@@ -90,9 +91,9 @@ def ensure_user(request: Request, response: Response, session: Session, viewer: 
     if viewer.user_id is not None and not viewer.is_guest:
         return viewer.user_id
     if viewer.user_id is not None:
-        user = session.get(User, viewer.user_id)
-        if user is not None and user.is_guest and user.active:
-            return user.id
+        row = session.execute(select(User.is_guest, User.active).where(User.id == viewer.user_id)).first()
+        if row is not None and row.is_guest and row.active:
+            return viewer.user_id
     user = User(is_guest=True, role="learner")
     session.add(user)
     session.flush()

@@ -54,10 +54,10 @@ def _score_all(session: Session, interview: Interview, *, now: datetime) -> dict
         topic = session.get(Topic, question.topic_id)
         spec = spec_of(version)
         evaluation = _score_item(spec, version.html, seed=item.seed, answer=item.answer)
-        attempt = record_attempt(session, user_id=interview.user_id, question_id=question.id, version_id=version.id,
-                                 seed=item.seed, evaluation=evaluation, time_spent_ms=item.time_spent_ms or 0,
-                                 source="interview")
-        item.attempt_id = attempt.id
+        attempt_id = record_attempt(session, user_id=interview.user_id, question_id=question.id, version_id=version.id,
+                                    seed=item.seed, evaluation=evaluation, time_spent_ms=item.time_spent_ms or 0,
+                                    source="interview")
+        item.attempt_id = attempt_id
         value = float(evaluation.score.value)
         per_topic[topic.slug].append(value)
         topic_names[topic.slug] = topic.name
@@ -66,7 +66,7 @@ def _score_all(session: Session, interview: Interview, *, now: datetime) -> dict
             "topic_name": topic.name, "difficulty": spec.difficulty, "type": spec.type, "version": version.number,
             "version_id": version.id, "seed": item.seed, "answer": item.answer, "answered": is_answered(item.answer),
             "score": value, "correct": bool(evaluation.score.correct), "feedback": evaluation.feedback_dict(),
-            "time_spent_ms": int(item.time_spent_ms or 0), "flagged": bool(item.flagged), "attempt_id": attempt.id,
+            "time_spent_ms": int(item.time_spent_ms or 0), "flagged": bool(item.flagged), "attempt_id": attempt_id,
         })
     n = len(questions)
     total = sum(q["score"] for q in questions)

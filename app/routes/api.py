@@ -12,9 +12,9 @@ from app.answers import AnswerRejected
 from app.catalog import Filters, list_questions, topics_overview
 from app.db import Database
 from app.deps import DbDep, RowId, ViewerDep
-from app.practice import answer_question, get_attempt, rate_attempt
-from app.question_pages import current_question, current_seed, viewer_seed
-from app.questions_view import load_question, parse_seed, question_json
+from app.practice import get_attempt, rate_attempt, record_attempt, score_answer
+from app.question_pages import current_question, viewer_seed
+from app.questions_view import parse_seed, question_json
 from app.routes.progress import progress_data
 from app.security import ensure_user
 
@@ -172,19 +172,19 @@ def api_answer(request: Request, response: Response, db: DbDep, viewer: ViewerDe
     if len(text) > settings.max_answer_chars:
         raise HTTPException(413, f"the answer is longer than {settings.max_answer_chars} characters")
     requested = None if body.seed is None else _seed_or_422(body.seed)
+    question = current_question(db, ref)
+    if question is None:
+        raise HTTPException(404, f"no question '{ref}'")
+    # Without a seed, the instance the viewer was shown (GET without a seed gives the same one).
+    seed = viewer_seed(db, viewer, question, requested)
     try:
-        with db.writing() as session:
-            question = load_question(session, ref)
-            if question is None:
-                raise HTTPException(404, f"no question '{ref}'")
-            # Without a seed, the instance the viewer was shown (GET without a seed gives the same one).
-            seed = requested if requested is not None else current_seed(db, viewer.user_id, question, session)
-            user_id = ensure_user(request, response, session, viewer)
-            attempt, ev = answer_question(session, user_id=user_id, question=question, seed=seed,
-                                          answer=body.answer, time_spent_ms=body.time_spent_ms)
-            attempt_id = attempt.id
+        ev = score_answer(question, seed=seed, answer=body.answer)
     except AnswerRejected as exc:
         raise HTTPException(422, str(exc)) from None
+    with db.writing() as session:  # short: the answer is scored before the write lock is taken
+        user_id = ensure_user(request, response, session, viewer)
+        attempt_id = record_attempt(session, user_id=user_id, question_id=question.id, version_id=question.version_id,
+                                    seed=seed, evaluation=ev, time_spent_ms=body.time_spent_ms)
     return {"attempt_id": attempt_id, "score": ev.score.value, "correct": ev.score.correct,
             "feedback": ev.feedback_dict(), "expected": ev.expected_text, "expected_html": ev.expected_html,
             "worked": ev.worked}

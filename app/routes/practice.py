@@ -14,12 +14,13 @@ from app.bank_schema import DIFFICULTIES, QUESTION_TYPES
 from app.catalog import STATUSES, Filters, list_questions, topics_overview
 from app.deps import DbDep, ViewerDep, check_csrf, get_viewer
 from app.practice import (
-    answer_question,
     due_count,
     get_attempt,
     next_question,
     rate_attempt,
+    record_attempt,
     result_view,
+    score_answer,
 )
 from app.questions_view import load_question, new_seed, parse_seed, question_card
 from app.scheduling import RATINGS, suggested_rating
@@ -135,21 +136,21 @@ async def submit_answer(request: Request, db: DbDep, viewer: ViewerDep, slug: st
     if len(answer) > settings.max_answer_chars:
         return _retry_page(request, db, slug, seed, answer=answer[: settings.max_answer_chars], chosen=chosen,
                            error=f"Your answer is longer than {settings.max_answer_chars:,} characters; shorten it.")
-    response = RedirectResponse("/", status_code=303)
+    question = question_pages.current_question(db, slug)
+    if question is None:
+        raise HTTPException(404, f"There is no question called '{slug}'.")
+    is_choice = question.type in ("single_choice", "multiple_choice")
     try:
-        with db.writing() as session:
-            question = load_question(session, slug)
-            if question is None:
-                raise HTTPException(404, f"There is no question called '{slug}'.")
-            value = chosen if question.type in ("single_choice", "multiple_choice") else answer
-            if question.type in ("single_choice", "multiple_choice") and not chosen:
-                raise AnswerRejected("Pick an option before submitting.")
-            user_id = ensure_user(request, response, session, viewer)
-            attempt, _evaluation = answer_question(session, user_id=user_id, question=question, seed=seed,
-                                                   answer=value, time_spent_ms=spent)
-            attempt_id = attempt.id
+        if is_choice and not chosen:
+            raise AnswerRejected("Pick an option before submitting.")
+        evaluation = score_answer(question, seed=seed, answer=chosen if is_choice else answer)
     except AnswerRejected as exc:
         return _retry_page(request, db, slug, seed, answer=answer, chosen=chosen, error=str(exc))
+    response = RedirectResponse("/", status_code=303)
+    with db.writing() as session:
+        user_id = ensure_user(request, response, session, viewer)
+        attempt_id = record_attempt(session, user_id=user_id, question_id=question.id, version_id=question.version_id,
+                                    seed=seed, evaluation=evaluation, time_spent_ms=spent)
     response.headers["location"] = f"/attempts/{attempt_id}"
     return response
 
