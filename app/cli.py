@@ -15,6 +15,9 @@ def _settings():  # noqa: ANN202
     return get_settings()
 
 
+UVICORN_LOOP = "asyncio"
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Migrate, load the bank, then serve with uvicorn."""
     import uvicorn
@@ -34,8 +37,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ["DEEPPREP_MIGRATE_ON_START"] = "false"
     os.environ["DEEPPREP_SYNC_BANK_ON_START"] = "false"
     print(f"deepprep: serving on http://{args.host}:{args.port} ({args.workers} worker{'s' if args.workers > 1 else ''})")
+    # asyncio's own loop, not uvloop: under load uvloop serves some connections many turns late
+    # (p99 latency 6-10x the median, bench/RESULTS.md), where asyncio's loop serves them in order.
     uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers, proxy_headers=True,
-                forwarded_allow_ips=args.forwarded_allow_ips, log_level=args.log_level)
+                forwarded_allow_ips=args.forwarded_allow_ips, log_level=args.log_level, loop=UVICORN_LOOP)
     return 0
 
 

@@ -16,19 +16,21 @@ from app.models import Attempt, Question, QuestionVersion, ReviewCard, Topic, ut
 from app.questions_view import QuestionRef, load_version, shown_for
 from app.scheduling import is_mastered, review
 
+_INSERT_ATTEMPT = insert(Attempt.__table__)
+
 
 def record_attempt(
     session: Session, *, user_id: int, question_id: int, version_id: int, seed: int,
     evaluation: Evaluation, time_spent_ms: int | None, source: str = "practice",
 ) -> int:
     """Store a scored answer, pointing at the version it answered; its id."""
-    # A Core insert: the attempt is not used as an object afterwards, and the unit of work would cost
-    # more than the rest of the write.
-    result = session.execute(insert(Attempt).values(
-        user_id=user_id, question_id=question_id, version_id=version_id, seed=seed,
-        answer=evaluation.answer, score=float(evaluation.score.value), correct=bool(evaluation.score.correct),
-        feedback=evaluation.feedback_dict(), time_spent_ms=time_spent_ms, source=source,
-    ))
+    # One prebuilt Core insert on the table: the attempt is not used as an object afterwards, and the
+    # ORM's unit of work (or a fresh .values() statement to compile and key) would cost more than the write.
+    result = session.connection().execute(_INSERT_ATTEMPT, {
+        "user_id": user_id, "question_id": question_id, "version_id": version_id, "seed": seed,
+        "answer": evaluation.answer, "score": float(evaluation.score.value), "correct": bool(evaluation.score.correct),
+        "feedback": evaluation.feedback_dict(), "time_spent_ms": time_spent_ms, "source": source,
+    })
     return result.inserted_primary_key[0]
 
 

@@ -66,6 +66,12 @@ def _content(session: Session | None, version_id: int, content_hash: str,
     return hit
 
 
+def version_spec(session: Session, version_id: int) -> QuestionSpec:
+    """A version's validated spec by id: one small read of its content hash, the content from the cache."""
+    digest = session.execute(select(QuestionVersion.content_hash).where(QuestionVersion.id == version_id)).scalar_one()
+    return _content(session, version_id, digest)[0]
+
+
 def spec_of(version: QuestionVersion) -> QuestionSpec:
     """The validated spec of a loaded version (cached like every version's content)."""
     return _content(None, version.id, version.content_hash, loaded=version)[0]

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.models import User
@@ -86,12 +86,15 @@ def resolve_viewer(request: Request, session: Session) -> Viewer:
     return Viewer(user_id=guest_id_from_cookie(request))
 
 
+_GUEST_ROW = select(User.is_guest, User.active).where(User.id == bindparam("user_id"))
+
+
 def ensure_user(request: Request, response: Response, session: Session, viewer: Viewer) -> int:
     """The viewer's user id for a write, creating a guest user (and its cookie) when there is none yet."""
     if viewer.user_id is not None and not viewer.is_guest:
         return viewer.user_id
     if viewer.user_id is not None:
-        row = session.execute(select(User.is_guest, User.active).where(User.id == viewer.user_id)).first()
+        row = session.connection().execute(_GUEST_ROW, {"user_id": viewer.user_id}).first()
         if row is not None and row.is_guest and row.active:
             return viewer.user_id
     user = User(is_guest=True, role="learner")

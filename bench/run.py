@@ -41,6 +41,9 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT))
+from app.cli import UVICORN_LOOP  # noqa: E402  (the loop `deepprep serve` runs)
+
 PY = sys.executable
 LUA = BENCH / "wrk.lua"
 
@@ -78,10 +81,11 @@ class Server:
 
     def __init__(self, name: str, app: str, *, env: dict[str, str], app_dir: Path, pin: list[str], log: Path) -> None:
         self.name, self.port, self.log = name, free_port(), log
-        # The same uvicorn settings for the app and the baseline: one worker, uvloop and httptools when
-        # installed (uvicorn's "auto"), no access log (it would be the benchmark of a log file).
+        # The same uvicorn settings for the app and the baseline, those of `deepprep serve`: one worker,
+        # asyncio's loop (see app.cli), httptools, no access log (it would be the benchmark of a log file).
         cmd = [*pin, PY, "-m", "uvicorn", app, "--app-dir", str(app_dir), "--host", "127.0.0.1",
-               "--port", str(self.port), "--workers", "1", "--log-level", "warning", "--no-access-log"]
+               "--port", str(self.port), "--workers", "1", "--loop", UVICORN_LOOP, "--http", "httptools",
+               "--log-level", "warning", "--no-access-log"]
         self._log = open(log, "wb")  # noqa: SIM115  (closed in stop)
         self.proc = subprocess.Popen(cmd, env=env, stdout=self._log, stderr=subprocess.STDOUT,
                                      start_new_session=True, cwd=str(ROOT))
@@ -495,7 +499,7 @@ def report(args: argparse.Namespace, mach: dict[str, str], pinned: bool, res: Re
         f"Run {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} by `make bench` (`bench/run.py`): "
         f"wrk with {args.connections} connections and {args.threads} thread{'s' if args.threads > 1 else ''}, "
         f"{args.duration:g} s per row after a {args.warmup:g} s warm-up; one uvicorn worker for the app and for "
-        f"the baseline with the same settings (uvloop, httptools, no access log); "
+        f"the baseline with the same settings ({UVICORN_LOOP} loop, httptools, no access log); "
         + ("the server pinned to one core and wrk to the other(s) with taskset." if pinned
            else "not pinned (fewer than two cores, or no taskset)."),
         "The app serves a fresh SQLite database (migrated and the bank loaded, as after `make run`); every app "
@@ -615,7 +619,7 @@ def load_section(args: argparse.Namespace, wrk: str, pins: tuple[list[str], list
         iv_path, iv_body, iv_note = interview_target(srv.url, cookie)
         print(f"bench: app on {srv.url}, guest user {user_id}; interview: {iv_note}", flush=True)
 
-        # No seed in the URL: like a learner opening it, every request draws new numbers.
+        # No seed in the URL: the guest's current instance, as a learner opening it sees (it changes once answered).
         page = Row("question page, computed", "GET", f"/questions/{COMPUTED_SLUG}", check_ratio=True)
         static = Row("question page, free text", "GET", f"/questions/{STATIC_SLUG}", check_ratio=True)
         listing = Row("JSON question list", "GET", "/api/questions?limit=50")

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Interview, InterviewItem, QuestionVersion, utcnow
-from app.questions_view import load_version, question_card, question_json, spec_of
+from app.models import Interview, InterviewItem, utcnow
+from app.questions_view import load_version, question_card, question_json, version_spec
 
 CHOICE_TYPES = ("single_choice", "multiple_choice")
 MAX_CHOICES = 50
@@ -83,7 +83,7 @@ def is_answered(answer: Any) -> bool:
 
 def _shape(session: Session, version_id: int) -> tuple[str, int]:
     """A version's question type and number of options."""
-    spec = spec_of(session.get(QuestionVersion, version_id))
+    spec = version_spec(session, version_id)
     return spec.type, len(spec.options or [])
 
 

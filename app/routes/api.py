@@ -165,7 +165,7 @@ async def api_question(db: DbDep, viewer: ViewerDep, ref: str, seed: Annotated[s
 
 
 @router.post("/questions/{ref}/answers", response_model=AnswerOut)
-def api_answer(request: Request, response: Response, db: DbDep, viewer: ViewerDep, ref: str, body: AnswerIn):
+async def api_answer(request: Request, response: Response, db: DbDep, viewer: ViewerDep, ref: str, body: AnswerIn):
     """Score an answer and store the attempt; the feedback says what was covered and missed."""
     settings = request.app.state.settings
     text = body.answer if isinstance(body.answer, str) else str(body.answer)

@@ -152,7 +152,7 @@ def _closed(request: Request, db, public_id: str, viewer, exc: iv.InterviewClose
 
 
 @api.put("/{public_id}/answers/{position}")
-def api_save(request: Request, db: DbDep, viewer: ViewerDep, public_id: str, position: Position, body: AnswerSave):
+async def api_save(request: Request, db: DbDep, viewer: ViewerDep, public_id: str, position: Position, body: AnswerSave):
     """Save an answer as typed (not scored yet); refused with 409 after the deadline plus grace."""
     settings = request.app.state.settings
     try:
