@@ -66,10 +66,15 @@ def _content(session: Session | None, version_id: int, content_hash: str,
     return hit
 
 
+def spec_for(session: Session, version_id: int, content_hash: str) -> QuestionSpec:
+    """A version's validated spec, given its content hash (from the cache, else one read)."""
+    return _content(session, version_id, content_hash)[0]
+
+
 def version_spec(session: Session, version_id: int) -> QuestionSpec:
     """A version's validated spec by id: one small read of its content hash, the content from the cache."""
     digest = session.execute(select(QuestionVersion.content_hash).where(QuestionVersion.id == version_id)).scalar_one()
-    return _content(session, version_id, digest)[0]
+    return spec_for(session, version_id, digest)
 
 
 def spec_of(version: QuestionVersion) -> QuestionSpec:

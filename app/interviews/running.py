@@ -6,11 +6,11 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Interview, InterviewItem, utcnow
-from app.questions_view import load_version, question_card, question_json, version_spec
+from app.models import Interview, InterviewItem, QuestionVersion, utcnow
+from app.questions_view import load_version, question_card, question_json, spec_for, version_spec
 
 CHOICE_TYPES = ("single_choice", "multiple_choice")
 MAX_CHOICES = 50
@@ -119,10 +119,10 @@ def normalise_answer(kind: str, n_options: int, answer: Any, *, max_chars: int) 
     return text if text.strip() else None
 
 
-def _check_open(interview: Interview, *, grace_seconds: int, now: datetime) -> None:
-    if interview.status != "in_progress":
+def _check_open(status: str, deadline: datetime, *, grace_seconds: int, now: datetime) -> None:
+    if status != "in_progress":
         raise InterviewClosed("This interview is finished; answers can no longer be changed.", finished=True)
-    if now > interview.deadline + timedelta(seconds=grace_seconds):
+    if now > deadline + timedelta(seconds=grace_seconds):
         raise InterviewClosed("Time is up: the deadline has passed, so this answer was not saved.", finished=False)
 
 
@@ -130,34 +130,69 @@ def _item(session: Session, interview: Interview, position: int) -> InterviewIte
     item = session.scalar(select(InterviewItem).where(InterviewItem.interview_id == interview.id,
                                                       InterviewItem.position == position))
     if item is None:
-        count = interview.settings.get("count", "?")
-        raise NoSuchPosition(f"there is no question {position}; this interview has questions 1 to {count}")
+        raise NoSuchPosition(_no_position(position, interview.settings))
     return item
 
 
-def _add_time(interview: Interview, item: InterviewItem, elapsed_ms: int | None, now: datetime) -> None:
-    """Add time the client reports on a question, clamped to what could have passed."""
+def _no_position(position: int, settings: dict[str, Any]) -> str:
+    return f"there is no question {position}; this interview has questions 1 to {settings.get('count', '?')}"
+
+
+def _added_time(started_at: datetime, spent_ms: int | None, elapsed_ms: int | None, now: datetime) -> int | None:
+    """Time spent on a question with what the client reports added, clamped to what could have passed."""
     if not elapsed_ms or elapsed_ms <= 0:
-        return
-    since_start = int((now - interview.started_at).total_seconds() * 1000)
-    item.time_spent_ms = max(0, min((item.time_spent_ms or 0) + int(elapsed_ms), since_start))
+        return spent_ms
+    since_start = int((now - started_at).total_seconds() * 1000)
+    return max(0, min((spent_ms or 0) + int(elapsed_ms), since_start))
+
+
+# What an autosave needs, in one read: the interview (locked on PostgreSQL, so a save and the finish
+# never interleave), the item at the position (None when there is none) and its version's content hash.
+_SAVE_TARGET = (
+    select(Interview.id, Interview.status, Interview.deadline, Interview.started_at, Interview.settings,
+           InterviewItem.id, InterviewItem.time_spent_ms, InterviewItem.version_id, QuestionVersion.content_hash)
+    .select_from(Interview)
+    .outerjoin(InterviewItem, (InterviewItem.interview_id == Interview.id)
+               & (InterviewItem.position == bindparam("position")))
+    .outerjoin(QuestionVersion, QuestionVersion.id == InterviewItem.version_id)
+    .where(Interview.public_id == bindparam("public_id"), Interview.user_id == bindparam("user_id"))
+    .with_for_update(of=Interview.__table__)
+)
+_SAVE_FIELDS = ("answer", "saved_at", "time_spent_ms")
+_SAVE_ITEM = {  # by whether the flag is set too
+    with_flag: update(InterviewItem.__table__).where(InterviewItem.__table__.c.id == bindparam("item_id"))
+    .values({k: bindparam(k) for k in _SAVE_FIELDS + (("flagged",) if with_flag else ())})
+    for with_flag in (False, True)
+}
+_SAVE_POSITION = (update(Interview.__table__).where(Interview.__table__.c.id == bindparam("interview_id"))
+                  .values(current_position=bindparam("position")))
 
 
 def save_answer(session: Session, *, public_id: str, user_id: int | None, position: int, answer: Any,
                 elapsed_ms: int | None, grace_seconds: int, max_chars: int, flagged: bool | None = None,
                 now: datetime | None = None) -> datetime:
     """Store an answer as typed (not scored) while the interview is open; returns when it was saved."""
+    # Core statements, not ORM objects: the autosave is the interview's most frequent request.
     now = now or utcnow()
-    interview = get_interview(session, public_id=public_id, user_id=user_id, lock=True)
-    _check_open(interview, grace_seconds=grace_seconds, now=now)
-    item = _item(session, interview, position)
-    kind, n_options = _shape(session, item.version_id)
-    item.answer = normalise_answer(kind, n_options, answer, max_chars=max_chars)
-    item.saved_at = now
+    if user_id is None or not public_id or len(public_id) > 40:
+        raise InterviewNotFound(public_id)
+    conn = session.connection()
+    row = conn.execute(_SAVE_TARGET, {"public_id": public_id, "user_id": user_id, "position": position}).first()
+    if row is None:
+        raise InterviewNotFound(public_id)
+    interview_id, status, deadline, started_at, settings, item_id, spent_ms, version_id, digest = row
+    _check_open(status, deadline, grace_seconds=grace_seconds, now=now)
+    if item_id is None:
+        raise NoSuchPosition(_no_position(position, settings))
+    spec = spec_for(session, version_id, digest)
+    values: dict[str, Any] = {
+        "answer": normalise_answer(spec.type, len(spec.options or []), answer, max_chars=max_chars),
+        "saved_at": now, "time_spent_ms": _added_time(started_at, spent_ms, elapsed_ms, now),
+    }
     if flagged is not None:
-        item.flagged = flagged
-    _add_time(interview, item, elapsed_ms, now)
-    interview.current_position = position
+        values["flagged"] = flagged
+    conn.execute(_SAVE_ITEM[flagged is not None], {"item_id": item_id, **values})
+    conn.execute(_SAVE_POSITION, {"interview_id": interview_id, "position": position})
     return now
 
 
@@ -166,7 +201,7 @@ def set_flag(session: Session, *, public_id: str, user_id: int | None, position:
     """Mark or unmark a question for review while the interview is open."""
     now = now or utcnow()
     interview = get_interview(session, public_id=public_id, user_id=user_id, lock=True)
-    _check_open(interview, grace_seconds=grace_seconds, now=now)
+    _check_open(interview.status, interview.deadline, grace_seconds=grace_seconds, now=now)
     _item(session, interview, position).flagged = flagged
 
 
