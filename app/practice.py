@@ -8,30 +8,35 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.answers import Evaluation, evaluate
+from app.db import Statements
 from app.models import Attempt, Question, QuestionVersion, ReviewCard, Topic, utcnow
 from app.questions_view import QuestionRef, load_version, shown_for
 from app.scheduling import is_mastered, review
 
-_INSERT_ATTEMPT = insert(Attempt.__table__)
+_ATTEMPT_FIELDS = ("user_id", "question_id", "version_id", "seed", "answer", "score", "correct", "feedback",
+                   "time_spent_ms", "source", "created_at")
+_INSERT_ATTEMPT = (insert(Attempt.__table__).values({k: bindparam(k) for k in _ATTEMPT_FIELDS})
+                   .returning(Attempt.__table__.c.id))
 
 
 def record_attempt(
-    session: Session, *, user_id: int, question_id: int, version_id: int, seed: int,
+    stmts: Statements, *, user_id: int, question_id: int, version_id: int, seed: int,
     evaluation: Evaluation, time_spent_ms: int | None, source: str = "practice",
 ) -> int:
     """Store a scored answer, pointing at the version it answered; its id."""
-    # One prebuilt Core insert on the table: the attempt is not used as an object afterwards, and the
-    # ORM's unit of work (or a fresh .values() statement to compile and key) would cost more than the write.
-    result = session.connection().execute(_INSERT_ATTEMPT, {
+    # One prebuilt insert: the attempt is not used as an object afterwards, and the ORM's unit of work
+    # would cost more than the write (see Statements).
+    (attempt_id,) = stmts.first(_INSERT_ATTEMPT, {
         "user_id": user_id, "question_id": question_id, "version_id": version_id, "seed": seed,
         "answer": evaluation.answer, "score": float(evaluation.score.value), "correct": bool(evaluation.score.correct),
         "feedback": evaluation.feedback_dict(), "time_spent_ms": time_spent_ms, "source": source,
+        "created_at": utcnow(),
     })
-    return result.inserted_primary_key[0]
+    return attempt_id
 
 
 def get_attempt(session: Session, *, attempt_id: int, user_id: int | None) -> Attempt | None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.answers import MAX_SEED, Shown, present
 from app.bank_schema import QuestionSpec
+from app.db import Statements
 from app.lru import Lru
 from app.models import Question, QuestionVersion, Topic
 
@@ -48,7 +49,10 @@ _CONTENT: dict[tuple[int, str], tuple[QuestionSpec, dict[str, Any]]] = {}
 _CONTENT_LIMIT = 20_000
 
 
-def _content(session: Session | None, version_id: int, content_hash: str,
+_VERSION_CONTENT = select(QuestionVersion.spec, QuestionVersion.html).where(QuestionVersion.id == bindparam("id"))
+
+
+def _content(source: Session | Statements | None, version_id: int, content_hash: str,
              loaded: QuestionVersion | None = None) -> tuple[QuestionSpec, dict[str, Any]]:
     """A version's validated spec and HTML: from the cache, the loaded row, or one query."""
     key = (version_id, content_hash)
@@ -57,8 +61,8 @@ def _content(session: Session | None, version_id: int, content_hash: str,
         if loaded is not None:
             spec_data, html = loaded.spec, loaded.html
         else:
-            spec_data, html = session.execute(
-                select(QuestionVersion.spec, QuestionVersion.html).where(QuestionVersion.id == version_id)).one()
+            stmts = Statements.of(source) if isinstance(source, Session) else source
+            spec_data, html = stmts.first(_VERSION_CONTENT, {"id": version_id})
         hit = (QuestionSpec.model_validate(spec_data), html)
         if len(_CONTENT) >= _CONTENT_LIMIT:
             _CONTENT.clear()
@@ -66,9 +70,9 @@ def _content(session: Session | None, version_id: int, content_hash: str,
     return hit
 
 
-def spec_for(session: Session, version_id: int, content_hash: str) -> QuestionSpec:
+def spec_for(source: Session | Statements, version_id: int, content_hash: str) -> QuestionSpec:
     """A version's validated spec, given its content hash (from the cache, else one read)."""
-    return _content(session, version_id, content_hash)[0]
+    return _content(source, version_id, content_hash)[0]
 
 
 def version_spec(session: Session, version_id: int) -> QuestionSpec:

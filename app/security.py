@@ -10,10 +10,11 @@ from functools import lru_cache
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from app.models import User
+from app.db import Statements
+from app.models import User, utcnow
 
 GUEST_COOKIE = "deepprep_guest"
 CSRF_COOKIE = "deepprep_csrf"
@@ -87,22 +88,22 @@ def resolve_viewer(request: Request, session: Session) -> Viewer:
 
 
 _GUEST_ROW = select(User.is_guest, User.active).where(User.id == bindparam("user_id"))
+_NEW_GUEST = (insert(User.__table__).values({k: bindparam(k) for k in ("role", "is_guest", "active", "created_at")})
+              .returning(User.__table__.c.id))
 
 
-def ensure_user(request: Request, response: Response, session: Session, viewer: Viewer) -> int:
+def ensure_user(request: Request, response: Response, stmts: Statements, viewer: Viewer) -> int:
     """The viewer's user id for a write, creating a guest user (and its cookie) when there is none yet."""
     if viewer.user_id is not None and not viewer.is_guest:
         return viewer.user_id
     if viewer.user_id is not None:
-        row = session.connection().execute(_GUEST_ROW, {"user_id": viewer.user_id}).first()
-        if row is not None and row.is_guest and row.active:
+        row = stmts.first(_GUEST_ROW, {"user_id": viewer.user_id})
+        if row is not None and row[0] and row[1]:  # a guest, still active
             return viewer.user_id
-    user = User(is_guest=True, role="learner")
-    session.add(user)
-    session.flush()
-    set_guest_cookie(request, response, user.id)
-    request.state.new_guest_id = user.id
-    return user.id
+    (user_id,) = stmts.first(_NEW_GUEST, {"role": "learner", "is_guest": True, "active": True, "created_at": utcnow()})
+    set_guest_cookie(request, response, user_id)
+    request.state.new_guest_id = user_id
+    return user_id
 
 
 # CSRF: a random per-browser value in a cookie, and a form token that is its HMAC. A cross-site

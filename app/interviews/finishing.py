@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.answers import AnswerRejected, Evaluation, evaluate
-from app.db import Database
+from app.db import Database, Statements
 from app.interviews.running import get_interview, is_answered
 from app.models import Interview, Question, QuestionVersion, Topic, utcnow
 from app.practice import record_attempt
@@ -54,7 +54,7 @@ def _score_all(session: Session, interview: Interview, *, now: datetime) -> dict
         topic = session.get(Topic, question.topic_id)
         spec = spec_of(version)
         evaluation = _score_item(spec, version.html, seed=item.seed, answer=item.answer)
-        attempt_id = record_attempt(session, user_id=interview.user_id, question_id=question.id, version_id=version.id,
+        attempt_id = record_attempt(Statements.of(session), user_id=interview.user_id, question_id=question.id, version_id=version.id,
                                     seed=item.seed, evaluation=evaluation, time_spent_ms=item.time_spent_ms or 0,
                                     source="interview")
         item.attempt_id = attempt_id

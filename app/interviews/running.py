@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from app.db import Statements
 from app.models import Interview, InterviewItem, QuestionVersion, utcnow
 from app.questions_view import load_version, question_card, question_json, spec_for, version_spec
 
@@ -168,31 +169,30 @@ _SAVE_POSITION = (update(Interview.__table__).where(Interview.__table__.c.id == 
                   .values(current_position=bindparam("position")))
 
 
-def save_answer(session: Session, *, public_id: str, user_id: int | None, position: int, answer: Any,
+def save_answer(stmts: Statements, *, public_id: str, user_id: int | None, position: int, answer: Any,
                 elapsed_ms: int | None, grace_seconds: int, max_chars: int, flagged: bool | None = None,
                 now: datetime | None = None) -> datetime:
     """Store an answer as typed (not scored) while the interview is open; returns when it was saved."""
-    # Core statements, not ORM objects: the autosave is the interview's most frequent request.
+    # Prebuilt statements on the driver (see Statements): the autosave is the interview's most frequent request.
     now = now or utcnow()
     if user_id is None or not public_id or len(public_id) > 40:
         raise InterviewNotFound(public_id)
-    conn = session.connection()
-    row = conn.execute(_SAVE_TARGET, {"public_id": public_id, "user_id": user_id, "position": position}).first()
+    row = stmts.first(_SAVE_TARGET, {"public_id": public_id, "user_id": user_id, "position": position})
     if row is None:
         raise InterviewNotFound(public_id)
     interview_id, status, deadline, started_at, settings, item_id, spent_ms, version_id, digest = row
     _check_open(status, deadline, grace_seconds=grace_seconds, now=now)
     if item_id is None:
         raise NoSuchPosition(_no_position(position, settings))
-    spec = spec_for(session, version_id, digest)
+    spec = spec_for(stmts, version_id, digest)
     values: dict[str, Any] = {
         "answer": normalise_answer(spec.type, len(spec.options or []), answer, max_chars=max_chars),
         "saved_at": now, "time_spent_ms": _added_time(started_at, spent_ms, elapsed_ms, now),
     }
     if flagged is not None:
         values["flagged"] = flagged
-    conn.execute(_SAVE_ITEM[flagged is not None], {"item_id": item_id, **values})
-    conn.execute(_SAVE_POSITION, {"interview_id": interview_id, "position": position})
+    stmts.run(_SAVE_ITEM[flagged is not None], {"item_id": item_id, **values})
+    stmts.run(_SAVE_POSITION, {"interview_id": interview_id, "position": position})
     return now
 
 

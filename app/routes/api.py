@@ -181,9 +181,9 @@ async def api_answer(request: Request, response: Response, db: DbDep, viewer: Vi
         ev = score_answer(question, seed=seed, answer=body.answer)
     except AnswerRejected as exc:
         raise HTTPException(422, str(exc)) from None
-    with db.writing() as session:  # short: the answer is scored before the write lock is taken
-        user_id = ensure_user(request, response, session, viewer)
-        attempt_id = record_attempt(session, user_id=user_id, question_id=question.id, version_id=question.version_id,
+    with db.direct_writing() as stmts:  # short: the answer is scored before the write lock is taken
+        user_id = ensure_user(request, response, stmts, viewer)
+        attempt_id = record_attempt(stmts, user_id=user_id, question_id=question.id, version_id=question.version_id,
                                     seed=seed, evaluation=ev, time_spent_ms=body.time_spent_ms)
     return {"attempt_id": attempt_id, "score": ev.score.value, "correct": ev.score.correct,
             "feedback": ev.feedback_dict(), "expected": ev.expected_text, "expected_html": ev.expected_html,

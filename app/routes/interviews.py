@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Stri
 
 from app import interviews as iv
 from app.charts import line_chart
+from app.db import Statements
 from app.deps import DbDep, ViewerDep, check_csrf
 from app.models import utcnow
 from app.security import ensure_user
@@ -105,7 +106,7 @@ def api_create(request: Request, response: Response, db: DbDep, viewer: ViewerDe
                                        time_limit_seconds=body.time_limit_seconds, difficulty=body.difficulty))
         except iv.SetupError as exc:
             raise HTTPException(422, str(exc)) from None
-        user_id = ensure_user(request, response, session, viewer)
+        user_id = ensure_user(request, response, Statements.of(session), viewer)
         interview = iv.create_interview(session, user_id=user_id, setup=setup)
         return {"id": interview.public_id, "title": setup.title, "deadline": interview.deadline.isoformat(),
                 "time_limit_seconds": setup.time_limit_seconds, "questions": iv.questions_json(session, interview)}
@@ -156,8 +157,8 @@ async def api_save(request: Request, db: DbDep, viewer: ViewerDep, public_id: st
     """Save an answer as typed (not scored yet); refused with 409 after the deadline plus grace."""
     settings = request.app.state.settings
     try:
-        with db.writing() as session:
-            saved_at = iv.save_answer(session, public_id=public_id, user_id=viewer.user_id, position=position,
+        with db.direct_writing() as stmts:
+            saved_at = iv.save_answer(stmts, public_id=public_id, user_id=viewer.user_id, position=position,
                                       answer=body.answer, elapsed_ms=body.elapsed_ms, flagged=body.flagged,
                                       grace_seconds=settings.interview_grace_seconds,
                                       max_chars=settings.max_answer_chars)
@@ -280,7 +281,7 @@ def create_page(
         except iv.SetupError as exc:
             errors = {("minutes" if k == "time_limit_seconds" else k): v for k, v in exc.errors.items()}
         else:
-            user_id = ensure_user(request, response, session, viewer)
+            user_id = ensure_user(request, response, Statements.of(session), viewer)
             interview = iv.create_interview(session, user_id=user_id, setup=setup)
             response.headers["location"] = f"/interviews/{interview.public_id}/q/1"
             return response
@@ -383,8 +384,8 @@ def save(
             raise HTTPException(404, str(exc)) from None
     value: Any = list(choice or []) if kind in ("single_choice", "multiple_choice") else (answer or "")
     try:
-        with db.writing() as session:
-            iv.save_answer(session, public_id=public_id, user_id=viewer.user_id, position=position, answer=value,
+        with db.direct_writing() as stmts:
+            iv.save_answer(stmts, public_id=public_id, user_id=viewer.user_id, position=position, answer=value,
                            elapsed_ms=elapsed, flagged=flagged == "1", grace_seconds=settings.interview_grace_seconds,
                            max_chars=settings.max_answer_chars)
     except iv.InterviewNotFound:

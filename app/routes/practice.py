@@ -147,9 +147,9 @@ async def submit_answer(request: Request, db: DbDep, viewer: ViewerDep, slug: st
     except AnswerRejected as exc:
         return _retry_page(request, db, slug, seed, answer=answer, chosen=chosen, error=str(exc))
     response = RedirectResponse("/", status_code=303)
-    with db.writing() as session:
-        user_id = ensure_user(request, response, session, viewer)
-        attempt_id = record_attempt(session, user_id=user_id, question_id=question.id, version_id=question.version_id,
+    with db.direct_writing() as stmts:
+        user_id = ensure_user(request, response, stmts, viewer)
+        attempt_id = record_attempt(stmts, user_id=user_id, question_id=question.id, version_id=question.version_id,
                                     seed=seed, evaluation=evaluation, time_spent_ms=spent)
     response.headers["location"] = f"/attempts/{attempt_id}"
     return response
