@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     migrate_on_start: bool = Field(True, description="apply database migrations when the app starts")
     sync_bank_on_start: bool = Field(True, description="load questions/ into the database when the app starts")
     sqlite_busy_timeout_ms: int = Field(15000, ge=0, description="how long a SQLite writer waits for the lock")
+    sqlite_background_checkpoints: bool = Field(
+        True, description="copy SQLite's write-ahead log into the database file from a background thread while serving")
     max_answer_chars: int = Field(10000, ge=1, description="longest answer accepted")
     max_body_bytes: int = Field(2_000_000, ge=1024, description="largest request body accepted (imports included)")
     interview_grace_seconds: int = Field(30, ge=0, description="saves accepted this long after an interview's deadline")

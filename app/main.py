@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202
         prepare_database(db, migrate=settings.migrate_on_start, sync=settings.sync_bank_on_start)
+        db.start_checkpoints()
         for hook in app.state.background_starters:
             await hook(app)
         # What start-up made (modules, templates, the bank's content) lives as long as the process:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from app.db import Database, Statements
 from app.models import Attempt, Question, User
+from tests.conftest import PG_URL, make_settings
 
 _GUEST = (insert(User.__table__).values({k: bindparam(k) for k in ("role", "is_guest", "active", "created_at")})
           .returning(User.__table__.c.id))
@@ -95,3 +97,27 @@ def test_literals_in_a_statement_are_sent_with_it(db: Database) -> None:
                   {"id": user_id})
     assert db.fetch_one(admins, {"id": user_id}) == (user_id,)
     assert db.fetch_one(admins, {"id": user_id + 1}) is None
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="SQLite's write-ahead log")
+def test_the_checkpointer_copies_the_log_after_commits(db: Database) -> None:
+    db.start_checkpoints()  # the app's start-up does this; idempotent
+    checkpointer = db.checkpointer
+    assert checkpointer is not None and checkpointer._thread.is_alive()
+    before = checkpointer.checkpoints
+    with db.direct_writing() as stmts:
+        _new_guest(stmts)
+    deadline = time.monotonic() + 5
+    while checkpointer.checkpoints == before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    busy, log_pages, copied = checkpointer.last
+    assert busy == 0 and log_pages > 0 and copied == log_pages  # all of the log is in the database file
+    db.dispose()
+    assert db.checkpointer is None and not checkpointer._thread.is_alive()
+
+
+def test_no_checkpointer_when_the_settings_say_so(tmp_path, database_url: str) -> None:
+    db = Database(make_settings(tmp_path, database_url, sqlite_background_checkpoints=False))
+    db.start_checkpoints()
+    assert db.checkpointer is None
+    db.dispose()

@@ -40,6 +40,25 @@ def test_answer_free_text(client):
     assert body["worked"] is None and body["expected"]
 
 
+def test_a_first_answer_makes_a_guest_and_the_next_is_theirs(client, db):
+    from sqlalchemy import select
+
+    from app.models import Attempt
+    from app.security import GUEST_COOKIE
+
+    first = client.post("/api/questions/conv-size-fixed/answers", json={"answer": "10x10"})
+    assert first.status_code == 200 and first.headers["content-type"] == "application/json"
+    assert set(first.json()) == {"attempt_id", "score", "correct", "feedback", "expected", "expected_html", "worked"}
+    cookie = client.cookies.get(GUEST_COOKIE)
+    assert cookie, "the guest cookie comes with the first answer"
+    second = client.post("/api/questions/conv-size-fixed/answers", json={"answer": "9x9"})
+    assert GUEST_COOKIE not in second.headers.get("set-cookie", ""), "an existing guest is not made again"
+    with db.reading() as s:
+        owners = s.execute(select(Attempt.user_id).where(Attempt.id.in_(
+            [first.json()["attempt_id"], second.json()["attempt_id"]]))).scalars().all()
+    assert len(owners) == 2 and len(set(owners)) == 1
+
+
 def test_answer_numeric_and_choice(client):
     assert client.post("/api/questions/conv-size-fixed/answers", json={"answer": "10x10"}).json()["correct"] is True
     assert client.post("/api/questions/conv-size-fixed/answers", json={"answer": "9x9"}).json()["correct"] is False
