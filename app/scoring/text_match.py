@@ -162,11 +162,10 @@ class CompiledRubric:
     points: tuple[Point, ...]
     vocab: tuple[str, ...]
     thresholds: np.ndarray
-    first: np.ndarray  # first letter of each vocabulary word
     words: tuple[frozenset[str], ...]  # the words of the rubric that gave each stem
     slip_rows: np.ndarray  # vocabulary words for which _one_slip is tried
     index: dict[str, int]
-    join_heads: frozenset[str]  # first words of pairs that may join into a rubric word
+    join_heads: frozenset[str]  # first words of pairs that may join into a rubric word, with the next letter
     # Subjects: words of the first part of contradictions with several parts ("overfitting" in
     # "overfitting ... high bias"); a gap "..." does not reach past another subject.
     subjects: frozenset[int] = frozenset()
@@ -305,16 +304,15 @@ def compile_rubric(key: tuple[tuple, ...]) -> CompiledRubric:
         points.append(Point(label, float(weight), tuple(compiled), tuple(contradicts)))
     words = tuple(vocab)
     thresholds = np.array([_threshold(w, exact[i]) for i, w in enumerate(words)], dtype=np.float32)
-    first = np.array([w[0] for w in words], dtype="<U1")
     slip_rows = (thresholds < 100) & np.isin([len(w) for w in words], _SLIP_LENGTHS)
-    # Any prefix of a long rubric word may be the first half of a split word in an answer.
-    heads = frozenset(w[:k] for w in words if len(w) >= 6 for k in range(2, len(w) - 1))
+    # Any prefix of a long rubric word may be the first half of a split word in an answer; kept with
+    # the letter that follows it, which the second half must start with (a stem is a prefix of its word).
+    heads = frozenset(w[: k + 1] for w in words if len(w) >= 6 for k in range(2, len(w) - 1))
     raws = tuple(frozenset(raw[i]) for i in range(len(words)))
     return CompiledRubric(
         tuple(points),
         words,
         thresholds,
-        first,
         raws,
         slip_rows,
         dict(vocab),
@@ -366,20 +364,24 @@ def _prompt_info(prompt: str) -> tuple[Tokens, frozenset, frozenset]:
 
 def _fuzzy_hits(rubric: CompiledRubric, stems: list[str], words: list[set[str]]) -> np.ndarray:
     """hits[v, j]: rubric word v matches answer stem j (which stands for the given words)."""
+    hits = np.zeros((len(rubric.vocab), len(stems)), dtype=bool)
     if not stems or not rubric.vocab:
-        return np.zeros((len(rubric.vocab), len(stems)), dtype=bool)
+        return hits
     sim = cdist(rubric.vocab, stems, scorer=fuzz.ratio, dtype=np.float32, workers=1)
-    # A typo keeps the first letter: "ravines" is not "train", "unlabelled" not "labelled".
-    same_first = rubric.first[:, None] == np.array([s[0] for s in stems], dtype="<U1")[None, :]
-    hits = (sim >= rubric.thresholds[:, None]) & same_first
-    slips = rubric.slip_rows[:, None] & same_first & ~hits & (sim >= 79.9)
-    for v, j in zip(*np.nonzero(slips), strict=True):
-        if _one_slip(rubric.vocab[v], rubric.words[v], stems[j], words[j]):
-            hits[v, j] = True
+    vocab = rubric.vocab
     # Stopwords in an answer ("with", "though") match only themselves, not "width", "through".
-    stop = [j for j, ws in enumerate(words) if ws <= STOPWORDS]
-    if stop:
-        hits[:, stop] &= sim[:, stop] >= 100.0
+    stop = {j for j, ws in enumerate(words) if ws <= STOPWORDS}
+    # The pairs close enough are few, so the other conditions are checked one pair at a time.
+    # A typo keeps the first letter: "ravines" is not "train", "unlabelled" not "labelled".
+    close = sim >= rubric.thresholds[:, None]
+    for v, j in zip(*(a.tolist() for a in np.nonzero(close)), strict=True):
+        if vocab[v][0] == stems[j][0] and (j not in stop or sim[v, j] >= 100.0):
+            hits[v, j] = True
+    slips = rubric.slip_rows[:, None] & ~close & (sim >= 79.9)
+    for v, j in zip(*(a.tolist() for a in np.nonzero(slips)), strict=True):
+        if (j not in stop and vocab[v][0] == stems[j][0]
+                and _one_slip(vocab[v], rubric.words[v], stems[j], words[j])):
+            hits[v, j] = True
     return hits
 
 
@@ -398,12 +400,19 @@ class _Matches:
     def __init__(self, toks: Tokens, rubric: CompiledRubric) -> None:
         self.toks = toks
         words, stems, clauses = toks.words, toks.stems, toks.clauses
-        uniq, inverse = np.unique(np.array(stems, dtype=object), return_inverse=True)
-        self.stem_ids = inverse.reshape(-1)
-        self.n_uniq = len(uniq)
-        answer_words: list[set[str]] = [set() for _ in uniq]
-        for w, j in zip(words, self.stem_ids, strict=True):
+        ids: dict[str, int] = {}
+        answer_words: list[set[str]] = []
+        stem_ids = []
+        for w, st in zip(words, stems, strict=True):
+            j = ids.get(st)
+            if j is None:
+                j = ids[st] = len(ids)
+                answer_words.append(set())
             answer_words[j].add(w)
+            stem_ids.append(j)
+        uniq = list(ids)
+        self.stem_ids = np.array(stem_ids, dtype=np.intp)
+        self.n_uniq = len(uniq)
         # Bases of negatively prefixed words: "inseparable" also reads as "not separable".
         bases: dict[int, str] = {}
         base_words: dict[str, set[str]] = {}
@@ -415,7 +424,7 @@ class _Matches:
                     base_words.setdefault(bases[i], set()).add(b)
         base_list = sorted(base_words)
         hits = _fuzzy_hits(
-            rubric, list(uniq) + base_list, answer_words + [base_words[b] for b in base_list]
+            rubric, uniq + base_list, answer_words + [base_words[b] for b in base_list]
         )
         self.hits = hits[:, : len(uniq)]
         self.base_spans: dict[int, list[int]] = {}
@@ -432,7 +441,7 @@ class _Matches:
         self.joined: dict[int, list[tuple[int, int]]] = {}
         heads = rubric.join_heads
         for i in range(len(words) - 1):
-            if words[i] in heads:
+            if len(words[i]) >= 2 and words[i] + words[i + 1][0] in heads:
                 v = rubric.index.get(stem(words[i] + words[i + 1]))
                 if v is not None:
                     self.joined.setdefault(v, []).append((i, i + 1))
@@ -481,6 +490,8 @@ class _Answer:
         self._cancelled = [(p, p, _NEG_FILL) for p in matches.cancelled if usable[p]]
         self.cancelled_any = bool(self._cancelled)
         self.probing = False  # also fill negation slots with cancelled negations
+        # The rubric words present (NEG: a negation slot can be filled), for the phrasing loop.
+        self.found_ids = frozenset(np.flatnonzero(self.present).tolist()) | ({NEG} if self._fillers else set())
         self._cache: dict[int, list[tuple[int, int, int]]] = {}
 
     def has(self, v: int) -> bool:
@@ -554,7 +565,11 @@ def _phrasing_found(ph: Phrasing, ans: _Answer) -> tuple[bool, bool]:
 
 
 def _search(ph: Phrasing, ans: _Answer, probe: bool = False) -> tuple[bool, bool]:
-    present = [k for k, v in enumerate(ph.ids) if ans.has(v)]
+    if probe:
+        present = [k for k, v in enumerate(ph.ids) if ans.has(v)]
+    else:
+        found = ans.found_ids
+        present = [k for k, v in enumerate(ph.ids) if v in found]
     if len(present) < ph.need or not ph.required.issubset(present):
         return False, False
     events = sorted((s, e, k, how) for k in present for s, e, how in ans.spans(ph.ids[k]))

@@ -151,10 +151,16 @@ def fold(text: str) -> str:
         text = "".join(c for c in text if not unicodedata.combining(c))
         text = text.translate(_APOSTROPHES)
     text = text.casefold()
-    text = _CONTRACTION.sub(r"\1 not", text)
-    text = _CANNOT.sub("can not", text)
-    text = _POSSESSIVE.sub("", text).replace("'", "")
-    return _HYPHEN_JOIN.sub("", text)
+    # Each pattern only where its text occurs: most answers have none of them, and a scan each costs.
+    if "n't" in text:
+        text = _CONTRACTION.sub(r"\1 not", text)
+    if "cannot" in text:
+        text = _CANNOT.sub("can not", text)
+    if "'" in text:
+        text = _POSSESSIVE.sub("", text).replace("'", "")
+    if "-" in text or "\u2010" in text or "\u2011" in text:
+        text = _HYPHEN_JOIN.sub("", text)
+    return text
 
 
 @dataclass(frozen=True)
@@ -192,9 +198,10 @@ def tokenize(text: str) -> Tokens:
         words.append(tok)
         clauses.append(clause)
         parts.append(part)
-    return Tokens(tuple(words), tuple(stem(w) for w in words), tuple(clauses), tuple(parts))
+    return Tokens(tuple(words), tuple(map(stem, words)), tuple(clauses), tuple(parts))
 
 
+@lru_cache(maxsize=65536)
 def negative_prefix_base(word: str) -> str | None:
     """The word without its negative prefix ("inseparable" -> "separable"), else None."""
     if not word.isalpha() or word.startswith(_NOT_PREFIXED):
