@@ -18,6 +18,18 @@ def _settings():  # noqa: ANN202
 UVICORN_LOOP = "asyncio"
 
 
+def log_config(level: str) -> dict:
+    """uvicorn's logging, with deepprep's own loggers (start-up, interview sweep) shown the same way."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    # Without this only uvicorn's loggers have a handler, and deepprep's info lines are dropped.
+    config["loggers"]["deepprep"] = {"handlers": ["default"], "level": level.upper(), "propagate": False}
+    return config
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Migrate, load the bank, then serve with uvicorn."""
     import uvicorn
@@ -40,7 +52,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # asyncio's own loop, not uvloop: under load uvloop serves some connections many turns late
     # (p99 latency 6-10x the median, bench/RESULTS.md), where asyncio's loop serves them in order.
     uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers, proxy_headers=True,
-                forwarded_allow_ips=args.forwarded_allow_ips, log_level=args.log_level, loop=UVICORN_LOOP)
+                forwarded_allow_ips=args.forwarded_allow_ips, log_level=args.log_level, loop=UVICORN_LOOP,
+                log_config=log_config(args.log_level))
     return 0
 
 

@@ -29,7 +29,7 @@ def free_port() -> int:
 
 def serve(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
     """Start `deepprep serve` and wait (bounded) until it answers."""
-    proc = subprocess.Popen([str(DEEPPREP), "serve", "--port", str(port), "--log-level", "warning"], env=env,
+    proc = subprocess.Popen([str(DEEPPREP), "serve", "--port", str(port), "--log-level", "info"], env=env,
                             stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 40
     while time.monotonic() < deadline:
@@ -92,6 +92,11 @@ def test_sigkill_mid_interview_loses_nothing_and_still_finishes(tmp_path: Path, 
             finally:
                 engine.dispose()
             assert status == "finished", f"not finished by the sweep:\n{log.read_text()[-2000:]}"
+            # The sweep says so in the server's log, beside uvicorn's own lines.
+            limit = time.monotonic() + 5
+            while "sweep finished 1 expired interview" not in log.read_text() and time.monotonic() < limit:
+                time.sleep(0.1)
+            assert "sweep finished 1 expired interview" in log.read_text(), log.read_text()[-2000:]
             report = http.get(f"/api/interviews/{pid}").json()["report"]
             assert report["finished_by"] == "deadline"
             assert {str(q["position"]): q["answer"] for q in report["questions"]} == answers
