@@ -30,7 +30,7 @@ import numpy as np
 from sqlalchemy import Boolean, Engine, Select, String, and_, bindparam, cast, func, select, text
 from sqlalchemy.orm import Session, aliased
 
-from app.db import Database
+from app.db import Database, Statements
 from app.lru import Lru
 from app.models import Attempt, CatalogGeneration, Question, ReviewCard, Topic, utcnow
 from app.scheduling import MASTERED_STABILITY_DAYS
@@ -439,8 +439,8 @@ def _page_rows(session: Session, cache: _Cache, generation: int, ids: list[int])
     if missing:
         if len(known) + len(missing) > MAX_CACHED_ROWS:
             known.clear()
-        for row in session.connection().execute(_PAGE_ROWS, {"ids": missing}):
-            known[row[0]] = tuple(row)
+        for row in Statements.of(session).all(_PAGE_ROWS, {"ids": missing}):
+            known[row[0]] = row
     found = {i: known.get(i) for i in ids}  # get: another thread may have cleared the dict meanwhile
     return {i: row for i, row in found.items() if row is not None}
 
@@ -468,7 +468,8 @@ def list_questions(
     progress: dict[int, tuple] = {}
     if user_id is not None:
         params = {"ids": page_ids, "user_id": user_id}
-        progress = {r[0]: r[1:] for r in session.connection().execute(_PAGE_PROGRESS, params)}
+        # On the driver: SQLAlchemy's execution of this IN list cost 8x the query (316 µs against 40).
+        progress = {r[0]: r[1:] for r in Statements.of(session).all(_PAGE_PROGRESS, params)}
     items = []
     now = utcnow()
     for qid in page_ids:

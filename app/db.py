@@ -270,20 +270,35 @@ class Statements:
         prepared = _prepared(stmt, self._dialect)
         cursor = self._dbapi.cursor()
         try:
-            cursor.execute(prepared.sql, prepared.args(params))
+            cursor.execute(*prepared.sql_and_args(params))
             row = cursor.fetchone()
+            procs = prepared.results(cursor)
         finally:
             cursor.close()
-        if row is None or not prepared.results:
+        if row is None or not any(procs):
             return row
-        return tuple(v if f is None else f(v) for f, v in zip(prepared.results, row, strict=True))
+        return tuple(v if f is None else f(v) for f, v in zip(procs, row, strict=True))
+
+    def all(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> list[tuple]:
+        """Every row of a statement."""
+        prepared = _prepared(stmt, self._dialect)
+        cursor = self._dbapi.cursor()
+        try:
+            cursor.execute(*prepared.sql_and_args(params))
+            rows = cursor.fetchall()
+            procs = prepared.results(cursor)
+        finally:
+            cursor.close()
+        if not any(procs):
+            return rows
+        return [tuple(v if f is None else f(v) for f, v in zip(procs, row, strict=True)) for row in rows]
 
     def run(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> int:
         """Execute a statement without rows to read; the number of rows it changed."""
         prepared = _prepared(stmt, self._dialect)
         cursor = self._dbapi.cursor()
         try:
-            cursor.execute(prepared.sql, prepared.args(params))
+            cursor.execute(*prepared.sql_and_args(params))
             return cursor.rowcount
         finally:
             cursor.close()
@@ -309,20 +324,56 @@ class _Prepared:
             name: proc for name, bind in binds.items()
             if (proc := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         }
+        # IN lists (bindparam(..., expanding=True)): the SQL gets one placeholder per value on each call.
+        self.expanding = frozenset(name for name, bind in binds.items() if bind.expanding)
+        self.named = not compiled.positional
         # A SELECT's columns, or those an INSERT/UPDATE ... RETURNING gives (none without RETURNING).
-        self.results: tuple[Callable | None, ...] = tuple(
-            col.type.dialect_impl(dialect).result_processor(dialect, None) for col in stmt.exported_columns
-        )
+        self._types = [col.type.dialect_impl(dialect) for col in stmt.exported_columns]
+        self._dialect = dialect
+        self._results: tuple[Callable | None, ...] | None = None
 
-    def args(self, params: Mapping[str, Any] | None) -> tuple | dict[str, Any]:
-        """The driver's parameters: positional or by name, each through its type's bind processor."""
+    def results(self, cursor: Any) -> tuple[Callable | None, ...]:
+        """The result processor of each column (None: the driver's value as is); the first run's cursor tells
+        the driver's type codes, which some processors need (PostgreSQL's numbers)."""
+        if self._results is None:
+            codes = [d[1] for d in cursor.description or ()]
+            self._results = tuple(t.result_processor(self._dialect, code)
+                                  for t, code in zip(self._types, codes, strict=False))
+        return self._results
+
+    def sql_and_args(self, params: Mapping[str, Any] | None) -> tuple[str, tuple | dict[str, Any]]:
+        """The SQL and the driver's parameters (positional or by name), each through its type's bind processor."""
         values = {**self.defaults, **(params or {})}
         if not self.required <= values.keys():
             raise KeyError(f"no value for {', '.join(sorted(self.required - values.keys()))}")
         for name, proc in self.binds.items():
             if name in values:  # None too: a JSON column stores it as JSON null, as the ORM does
-                values[name] = proc(values[name])
-        return tuple(values[name] for name in self.order) if self.order is not None else values
+                value = values[name]
+                values[name] = [proc(v) for v in value] if name in self.expanding else proc(value)
+        if not self.expanding:
+            return self.sql, tuple(values[name] for name in self.order) if self.order is not None else values
+        sql = self.sql
+        for name in self.expanding:
+            items = list(values.pop(name))
+            if not items:
+                raise ValueError(f"{name}: an IN list needs at least one value")
+            if self.named:
+                keys = [f"{name}__{i}" for i in range(len(items))]
+                values.update(zip(keys, items, strict=True))
+                marks = ", ".join(f"%({k})s" for k in keys)
+            else:
+                values[name] = items
+                marks = ", ".join("?" * len(items))
+            sql = sql.replace(f"__[POSTCOMPILE_{name}]", marks)
+        if self.order is None:
+            return sql, values
+        args: list[Any] = []
+        for name in self.order:
+            if name in self.expanding:
+                args += values[name]
+            else:
+                args.append(values[name])
+        return sql, tuple(args)
 
 
 _PREPARED: dict[tuple[int, str], _Prepared] = {}

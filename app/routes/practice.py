@@ -51,12 +51,14 @@ def _clean(value: str | None, allowed: tuple[str, ...] | None = None) -> str | N
 
 
 @router.get("/questions")
-def question_list(
+async def question_list(
     request: Request, db: DbDep, viewer: ViewerDep,
     topic: str | None = None, difficulty: str | None = None, type: str | None = None,
     status: str | None = None, q: str | None = None, page: Annotated[int, Query(ge=1, le=100000)] = 1,
 ):
     """Questions filtered by topic, difficulty, type and status, or found by full-text search."""
+    # On the event loop, like the question page: its reads are cached or short, and the thread hop
+    # of a sync route cost more than they do.
     filters = Filters(topic=_clean(topic), difficulty=_clean(difficulty, DIFFICULTIES), type=_clean(type, QUESTION_TYPES),
                       status=_clean(status, STATUSES), q=(q or "").strip()[:200] or None)
     with db.reading() as session:

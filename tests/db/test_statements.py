@@ -121,3 +121,14 @@ def test_no_checkpointer_when_the_settings_say_so(tmp_path, database_url: str) -
     db.start_checkpoints()
     assert db.checkpointer is None
     db.dispose()
+
+
+def test_in_lists_get_one_placeholder_per_value(db: Database) -> None:
+    by_ids = (select(User.id, User.role).where(User.id.in_(bindparam("ids", expanding=True)), User.role == "learner")
+              .order_by(User.id))
+    with db.direct_writing() as stmts:
+        made = [_new_guest(stmts) for _ in range(3)]
+        assert stmts.all(by_ids, {"ids": made[:2]}) == [(made[0], "learner"), (made[1], "learner")]
+        assert stmts.all(by_ids, {"ids": [made[2], 10**9]}) == [(made[2], "learner")]
+        with pytest.raises(ValueError, match="at least one value"):
+            stmts.all(by_ids, {"ids": []})
