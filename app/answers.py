@@ -12,7 +12,7 @@ from app.scoring import (
     AnswerFormatError,
     Feedback,
     Score,
-    parse_numeric,
+    parse_numbers,
     score_choice,
     score_free_text,
     score_numeric,
@@ -107,12 +107,8 @@ def _choice_expected(spec: QuestionSpec, html: dict[str, Any]) -> str:
     return "<ul>" + "".join(f"<li>{r}</li>" for r in right) + "</ul>"
 
 
-def _matched_mistake(answer: str, instance: Any) -> Any:
-    """The known mistake whose value the answer equals (by the scorer's own rule), if any."""
-    try:
-        given = parse_numeric(answer)
-    except AnswerFormatError:
-        return None
+def _matched_mistake(given: Any, instance: Any) -> Any:
+    """The known mistake whose value the answer's values equal (by the scorer's own rule), if any."""
     for mistake in instance.mistakes:
         if values_match(given, mistake.value, atol=instance.atol, rtol=instance.rtol):
             return mistake
@@ -141,11 +137,12 @@ def evaluate(spec: QuestionSpec, html: dict[str, Any], *, seed: int, answer: Any
             return Evaluation(score, html["model_answer"], spec.model_answer, None, text)
         shown = shown or present(spec, html, seed)
         instance = shown.instance
-        score = score_numeric(text, expected=instance.answer, atol=instance.atol, rtol=instance.rtol)
+        parsed = parse_numbers(text)  # once: the known mistakes are compared with the same values
+        score = score_numeric(text, expected=instance.answer, atol=instance.atol, rtol=instance.rtol, parsed=parsed)
     except AnswerFormatError as exc:
         raise AnswerRejected(str(exc)) from exc
     if not score.correct:
-        mistake = _matched_mistake(text, instance)
+        mistake = _matched_mistake(parsed.values, instance)
         if mistake is not None:
             fb = score.feedback
             score = Score(

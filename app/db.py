@@ -267,31 +267,12 @@ class Statements:
 
     def first(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> tuple | None:
         """The first row (an INSERT ... RETURNING gives the new row's columns), or None."""
-        prepared = _prepared(stmt, self._dialect)
-        cursor = self._dbapi.cursor()
-        try:
-            cursor.execute(*prepared.sql_and_args(params))
-            row = cursor.fetchone()
-            procs = prepared.results(cursor)
-        finally:
-            cursor.close()
-        if row is None or not any(procs):
-            return row
-        return tuple(v if f is None else f(v) for f, v in zip(procs, row, strict=True))
+        rows = self._fetch(stmt, params, one=True)
+        return rows[0] if rows else None
 
     def all(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> list[tuple]:
         """Every row of a statement."""
-        prepared = _prepared(stmt, self._dialect)
-        cursor = self._dbapi.cursor()
-        try:
-            cursor.execute(*prepared.sql_and_args(params))
-            rows = cursor.fetchall()
-            procs = prepared.results(cursor)
-        finally:
-            cursor.close()
-        if not any(procs):
-            return rows
-        return [tuple(v if f is None else f(v) for f, v in zip(procs, row, strict=True)) for row in rows]
+        return self._fetch(stmt, params, one=False)
 
     def run(self, stmt: Executable, params: Mapping[str, Any] | None = None) -> int:
         """Execute a statement without rows to read; the number of rows it changed."""
@@ -302,6 +283,23 @@ class Statements:
             return cursor.rowcount
         finally:
             cursor.close()
+
+    def _fetch(self, stmt: Executable, params: Mapping[str, Any] | None, *, one: bool) -> list[tuple]:
+        prepared = _prepared(stmt, self._dialect)
+        cursor = self._dbapi.cursor()
+        try:
+            cursor.execute(*prepared.sql_and_args(params))
+            if one:
+                row = cursor.fetchone()
+                rows = [] if row is None else [row]
+            else:
+                rows = cursor.fetchall()
+            procs = prepared.results(cursor)
+        finally:
+            cursor.close()
+        if not any(procs):
+            return rows
+        return [tuple(v if f is None else f(v) for f, v in zip(procs, row, strict=True)) for row in rows]
 
 
 class _Prepared:
@@ -383,6 +381,8 @@ def _prepared(stmt: Executable, dialect: Dialect) -> _Prepared:
     key = (id(stmt), dialect.name)
     found = _PREPARED.get(key)
     if found is None or found.stmt is not stmt:
+        if len(_PREPARED) >= 2_000:  # statements are built once at import; this only bounds misuse
+            _PREPARED.clear()
         found = _PREPARED[key] = _Prepared(stmt, dialect)
     return found
 

@@ -166,12 +166,13 @@ def score_numeric(
     atol: float = 1e-8,
     rtol: float = 1e-2,
     sig_figs: int | None = None,
+    parsed: ParsedNumbers | None = None,
 ) -> Score:
-    """Score a numeric answer; raises AnswerFormatError(reason) if it cannot be read."""
+    """Score a numeric answer (parsed: parse_numbers(answer), when the caller has it); raises AnswerFormatError(reason)."""
     e = expected_array(expected)
     if atol < 0 or rtol < 0 or (sig_figs is not None and sig_figs < 1):
         raise ValueError("atol and rtol must be >= 0 and sig_figs >= 1")
-    parsed = parse_numbers(answer)
+    parsed = parsed if parsed is not None else parse_numbers(answer)
     ok = _compare(parsed, e, atol, rtol, sig_figs)
     if ok is None:
         return _shape_feedback(parsed, answer, e)

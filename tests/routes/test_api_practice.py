@@ -143,3 +143,19 @@ def test_api_docs_work_without_a_cdn(client):
     sources = [s.get("src", "") for s in page.select("script")] + [link.get("href", "") for link in page.select("link")]
     assert all(not src.startswith("http") for src in sources), sources
     assert client.get(next(s for s in sources if s.endswith(".js"))).status_code == 200
+
+
+def test_a_known_mistake_is_named_in_the_feedback(client):
+    from app.generators import get_generator
+
+    seed = next(s for s in range(1, 200) if get_generator("conv_output_size").instantiate(s).mistakes)
+    instance = get_generator("conv_output_size").instantiate(seed)
+    mistake = instance.mistakes[0]
+    value = mistake.value if isinstance(mistake.value, (int, float)) else str(mistake.value)
+    body = client.post("/api/questions/conv-size-computed/answers", json={"answer": str(value), "seed": seed}).json()
+    assert body["correct"] is False
+    assert body["feedback"]["mistake"] == mistake.name
+    assert f"common mistake: {mistake.name}" in body["feedback"]["message"]
+    right = client.post("/api/questions/conv-size-computed/answers",
+                        json={"answer": str(instance.answer), "seed": seed}).json()
+    assert right["correct"] is True and right["feedback"]["mistake"] is None
