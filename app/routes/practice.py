@@ -25,7 +25,7 @@ from app.practice import (
 from app.questions_view import load_question, new_seed, parse_seed, question_card
 from app.scheduling import RATINGS, suggested_rating
 from app.security import ensure_user
-from app.templating import render
+from app.templating import render, render_once
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 30
@@ -61,15 +61,19 @@ async def question_list(
     # of a sync route cost more than they do.
     filters = Filters(topic=_clean(topic), difficulty=_clean(difficulty, DIFFICULTIES), type=_clean(type, QUESTION_TYPES),
                       status=_clean(status, STATUSES), q=(q or "").strip()[:200] or None)
+    generation = db.bank_generation()  # read first: the key may be older than the rows, never newer
     with db.reading() as session:
         items, total = list_questions(session, filters=filters, user_id=viewer.user_id, limit=PAGE_SIZE,
                                       offset=(page - 1) * PAGE_SIZE)
         topics = topics_overview(session, None)
     pages = max(1, -(-total // PAGE_SIZE))
-    return render(request, "practice/list.html", {
+    # The same for everyone shown the same rows with the same statuses (most pages: all "new"), so
+    # rendered once per process; the rows' text comes from the bank, hence its generation in the key.
+    key = ("list", generation, filters, page, total, tuple((item["id"], item["status"]) for item in items))
+    return render_once(request, "practice/list.html", key, lambda: {
         "items": items, "total": total, "filters": filters, "topics": topics, "page": page, "pages": pages,
         "difficulties": DIFFICULTIES, "types": QUESTION_TYPES, "statuses": STATUSES,
-    })
+    }, {})
 
 
 @router.get("/next")

@@ -117,3 +117,26 @@ def test_question_versions_are_rendered_once_not_per_request(client, monkeypatch
     monkeypatch.setattr(bank, "render_markdown", lambda *a, **k: calls.append(a) or "")
     assert client.get("/questions/dropout-purpose").status_code == 200
     assert calls == []
+
+
+def _list_rows(client, path: str = "/questions") -> dict[str, str]:  # noqa: ANN001
+    """Each listed question's link text and its status tag ("" when new)."""
+    page = parse_html(client.get(path).text)
+    rows = {}
+    for li in page.select("ol.question-list li"):
+        status = li.select_one(".tag[class*='status-']")
+        rows[li.select_one("a")["href"].rsplit("/", 1)[1]] = status.get_text() if status else ""
+    return rows
+
+
+def test_the_cached_list_page_follows_each_viewers_answers_and_the_bank(app, client, db):
+    assert _list_rows(client)["conv-size-fixed"] == ""
+    client.post("/api/questions/conv-size-fixed/answers", json={"answer": "9x9"})
+    assert _list_rows(client)["conv-size-fixed"] == "missed", "the viewer's own answer shows at once"
+    with TestClient(app, base_url="http://testserver") as other:
+        assert _list_rows(other)["conv-size-fixed"] == "", "another viewer does not get this one's page"
+    with db.writing() as s:
+        s.execute(update(Question).where(Question.slug == "dropout-purpose").values(archived=True))
+    assert "dropout-purpose" not in _list_rows(client), "a change to the bank shows at once"
+    page = parse_html(client.get("/questions?q=pooling").text)
+    assert page.select_one("#site-search")["value"] == "pooling" and page.select_one("#f-q")["value"] == "pooling"
