@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging.config
 import os
 import sys
 from pathlib import Path
@@ -37,6 +38,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from app.db import Database
     from app.startup import prepare_database
 
+    logging.config.dictConfig(log_config(args.log_level))  # the bank sync below logs too
     settings = _settings()
     if args.workers > 1 and settings.resolved_database_url.startswith("sqlite"):
         print("note: several workers on SQLite share one file; PostgreSQL is the tested multi-process set-up",
