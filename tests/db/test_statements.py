@@ -132,3 +132,32 @@ def test_in_lists_get_one_placeholder_per_value(db: Database) -> None:
         assert stmts.all(by_ids, {"ids": [made[2], 10**9]}) == [(made[2], "learner")]
         with pytest.raises(ValueError, match="at least one value"):
             stmts.all(by_ids, {"ids": []})
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="SQLite's per-thread read connections")
+def test_fast_reads_see_each_commit_on_every_thread_and_close_with_the_database(db: Database) -> None:
+    import sqlite3
+    import threading
+
+    from sqlalchemy import func
+
+    count = select(func.count()).select_from(User)
+    before = db.fetch_one(count)[0]
+    with db.direct_writing() as stmts:
+        _new_guest(stmts)
+    assert db.fetch_one(count)[0] == before + 1, "the reader holds no snapshot: it sees the commit"
+    seen: list[tuple] = []
+
+    def read_elsewhere() -> None:
+        seen.append((db.fetch_one(count)[0], db._local.reader))
+
+    worker = threading.Thread(target=read_elsewhere)
+    worker.start()
+    worker.join()
+    assert seen[0][0] == before + 1
+    assert seen[0][1] is not db._local.reader, "one connection per thread"
+    drivers = [reader.dbapi_connection for reader in db._readers]
+    db.dispose()
+    for driver in drivers:
+        with pytest.raises(sqlite3.ProgrammingError):
+            driver.execute("SELECT 1")
