@@ -28,10 +28,12 @@ def _viewer_from_db(request: Request, db: Database) -> Viewer:
         return resolve_viewer(request, session)
 
 
-async def get_viewer(request: Request, db: Annotated[Database, Depends(get_db)]) -> Viewer:
+async def get_viewer(request: Request) -> Viewer:
     """Who is asking; also kept on request.state for templates."""
+    # The database straight from the app, not as a sub-dependency: FastAPI's solving of each level
+    # costs more than the rest of this function on the hot routes.
     if request.cookies.get(SESSION_COOKIE):
-        viewer = await run_in_threadpool(_viewer_from_db, request, db)
+        viewer = await run_in_threadpool(_viewer_from_db, request, request.app.state.db)
     else:
         # Guests and visitors need no query: the guest cookie is signed.
         viewer = Viewer(user_id=guest_id_from_cookie(request))

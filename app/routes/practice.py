@@ -106,7 +106,7 @@ async def question_page(request: Request) -> Response:
     the per-process page cache (app.question_pages). It is left out of the OpenAPI schema, as pages are.
     """
     db = request.app.state.db
-    viewer = await get_viewer(request, db)
+    viewer = await get_viewer(request)
     seed = request.query_params.get("seed")
     try:
         requested = None if seed in (None, "") else parse_seed(seed)
