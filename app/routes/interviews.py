@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Stri
 from app import interviews as iv
 from app.charts import line_chart
 from app.db import Statements
-from app.deps import DbDep, ViewerDep, check_csrf
+from app.deps import DbDep, ViewerDep, check_csrf, get_viewer
 from app.models import utcnow
 from app.security import ensure_user
 from app.templating import render
@@ -153,8 +153,11 @@ def _closed(request: Request, db, public_id: str, viewer, exc: iv.InterviewClose
 
 
 @api.put("/{public_id}/answers/{position}")
-async def api_save(request: Request, db: DbDep, viewer: ViewerDep, public_id: str, position: Position, body: AnswerSave):
+async def api_save(request: Request, public_id: str, position: Position, body: AnswerSave):
     """Save an answer as typed (not scored yet); refused with 409 after the deadline plus grace."""
+    # The interview's most frequent request: the database and the viewer looked up here, not solved as
+    # dependencies (see api_answer).
+    db, viewer = request.app.state.db, await get_viewer(request)
     settings = request.app.state.settings
     try:
         with db.direct_writing() as stmts:
