@@ -45,7 +45,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -127,6 +127,12 @@ class Phrasing:
     need: int
     required: frozenset[int]  # positions in ids that must match (negation slots, joined words)
     has_neg: bool  # the phrasing contains a negation slot
+
+    @cached_property
+    def distinct_ids(self) -> frozenset[int] | None:
+        """The ids as a set when none repeats (then the words present can be counted by intersection)."""
+        ids = frozenset(self.ids)
+        return ids if len(ids) == len(self.ids) else None
 
 
 @dataclass(frozen=True)
@@ -412,6 +418,9 @@ class _Matches:
             stem_ids.append(j)
         uniq = list(ids)
         self.stem_ids = np.array(stem_ids, dtype=np.intp)
+        self.positions: list[list[int]] = [[] for _ in uniq]  # where each distinct stem occurs
+        for i, j in enumerate(stem_ids):
+            self.positions[j].append(i)
         self.n_uniq = len(uniq)
         # Bases of negatively prefixed words: "inseparable" also reads as "not separable".
         bases: dict[int, str] = {}
@@ -476,6 +485,7 @@ class _Answer:
         self.toks = matches.toks
         self.m = matches
         self._usable = usable
+        self._usable_list = usable.tolist()
         self._u_ok = np.bincount(matches.stem_ids[usable], minlength=matches.n_uniq) > 0
         self._extra: dict[int, list[tuple[int, int, int]]] = {}
         for v, spans in matches.joined.items():
@@ -505,9 +515,11 @@ class _Answer:
             return sorted(self._fillers + self._cancelled) if self.probing else self._fillers
         got = self._cache.get(v)
         if got is None:
-            matched = self.m.hits[v] & self._u_ok  # over distinct answer words
-            where = np.flatnonzero(matched[self.m.stem_ids] & self._usable)
-            got = [(int(p), int(p), _DIRECT) for p in where] + self._extra.get(v, [])
+            # The distinct answer words v matches (a handful), then their usable positions.
+            cols = np.flatnonzero(self.m.hits[v] & self._u_ok).tolist()
+            usable, positions = self._usable_list, self.m.positions
+            where = sorted(p for j in cols for p in positions[j] if usable[p])
+            got = [(p, p, _DIRECT) for p in where] + self._extra.get(v, [])
             self._cache[v] = got
         return got
 
@@ -569,6 +581,9 @@ def _search(ph: Phrasing, ans: _Answer, probe: bool = False) -> tuple[bool, bool
         present = [k for k, v in enumerate(ph.ids) if ans.has(v)]
     else:
         found = ans.found_ids
+        distinct = ph.distinct_ids
+        if distinct is not None and len(distinct & found) < ph.need:
+            return False, False  # most phrasings end here: too few of their words in the answer
         present = [k for k, v in enumerate(ph.ids) if v in found]
     if len(present) < ph.need or not ph.required.issubset(present):
         return False, False
