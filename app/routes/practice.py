@@ -65,15 +65,18 @@ async def question_list(
     with db.reading() as session:
         items, total = list_questions(session, filters=filters, user_id=viewer.user_id, limit=PAGE_SIZE,
                                       offset=(page - 1) * PAGE_SIZE)
-        topics = topics_overview(session, None)
     pages = max(1, -(-total // PAGE_SIZE))
+
+    def context() -> dict:  # only when the page is not cached yet
+        with db.reading() as session:
+            topics = topics_overview(session, None)
+        return {"items": items, "total": total, "filters": filters, "topics": topics, "page": page, "pages": pages,
+                "difficulties": DIFFICULTIES, "types": QUESTION_TYPES, "statuses": STATUSES}
+
     # The same for everyone shown the same rows with the same statuses (most pages: all "new"), so
     # rendered once per process; the rows' text comes from the bank, hence its generation in the key.
     key = ("list", generation, filters, page, total, tuple((item["id"], item["status"]) for item in items))
-    return render_once(request, "practice/list.html", key, lambda: {
-        "items": items, "total": total, "filters": filters, "topics": topics, "page": page, "pages": pages,
-        "difficulties": DIFFICULTIES, "types": QUESTION_TYPES, "statuses": STATUSES,
-    }, {})
+    return render_once(request, "practice/list.html", key, context, {})
 
 
 @router.get("/next")
