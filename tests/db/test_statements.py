@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 import time
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from app.db import Database, Statements
 from app.models import Attempt, Question, User
@@ -136,11 +138,6 @@ def test_in_lists_get_one_placeholder_per_value(db: Database) -> None:
 
 @pytest.mark.skipif(bool(PG_URL), reason="SQLite's per-thread read connections")
 def test_fast_reads_see_each_commit_on_every_thread_and_close_with_the_database(db: Database) -> None:
-    import sqlite3
-    import threading
-
-    from sqlalchemy import func
-
     count = select(func.count()).select_from(User)
     before = db.fetch_one(count)[0]
     with db.direct_writing() as stmts:

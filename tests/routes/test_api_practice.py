@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
+
+from app.generators import get_generator
+from app.models import Attempt
+from app.security import GUEST_COOKIE
 
 
 def test_topics(client):
@@ -41,11 +46,6 @@ def test_answer_free_text(client):
 
 
 def test_a_first_answer_makes_a_guest_and_the_next_is_theirs(client, db):
-    from sqlalchemy import select
-
-    from app.models import Attempt
-    from app.security import GUEST_COOKIE
-
     first = client.post("/api/questions/conv-size-fixed/answers", json={"answer": "10x10"})
     assert first.status_code == 200 and first.headers["content-type"] == "application/json"
     assert set(first.json()) == {"attempt_id", "score", "correct", "feedback", "expected", "expected_html", "worked"}
@@ -146,8 +146,6 @@ def test_api_docs_work_without_a_cdn(client):
 
 
 def test_a_known_mistake_is_named_in_the_feedback(client):
-    from app.generators import get_generator
-
     seed = next(s for s in range(1, 200) if get_generator("conv_output_size").instantiate(s).mistakes)
     instance = get_generator("conv_output_size").instantiate(seed)
     mistake = instance.mistakes[0]
