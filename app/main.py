@@ -36,11 +36,25 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, list[dict]]:
     return message, errors
 
 
+def _page_message(errors: list[dict]) -> str:
+    """The first validation problem in words for a page: "page (in the address): ..."."""
+    if not errors:
+        return "The request was not valid."
+    where, _, name = errors[0]["field"].partition(".")
+    place = {"query": "in the address", "path": "in the address", "body": "in the form"}.get(where)
+    label = f"{name} ({place})" if place and name else errors[0]["field"] or "The request"
+    return f"{label}: {errors[0]['message']}."
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):  # noqa: ANN202
         message, errors = _validation_message(exc)
-        return JSONResponse({"detail": message, "errors": errors}, status_code=422)
+        if _wants_json(request):
+            return JSONResponse({"detail": message, "errors": errors}, status_code=422)
+        # A page opened with a bad address (/questions?page=abc): the reason on a page, not raw JSON.
+        return render(request, "error.html", {"status": 422, "title": "That address is not quite right",
+                                              "message": _page_message(errors)}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):  # noqa: ANN202

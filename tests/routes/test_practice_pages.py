@@ -157,6 +157,18 @@ def test_unknown_question_is_a_404_page(client):
     assert parse_html(response.text).select_one("h1").get_text(strip=True) == "Not found"
 
 
+def test_bad_address_is_an_error_page_with_the_reason(client):
+    """A page opened with a malformed address says what is wrong, as a page; the API keeps JSON."""
+    for url, field in (("/questions?page=abc", "page (in the address)"), ("/attempts/abc", "attempt_id (in the address)")):
+        response = client.get(url)
+        assert response.status_code == 422 and response.headers["content-type"].startswith("text/html")
+        page = parse_html(response.text)
+        assert page.select_one("h1").get_text(strip=True) == "That address is not quite right"
+        assert field in page.select_one(".error-page").get_text(" ", strip=True)
+    api = client.get("/api/questions?limit=abc")
+    assert api.status_code == 422 and api.json()["detail"].startswith("query.limit")
+
+
 def test_security_headers(client):
     response = client.get("/")
     csp = response.headers["content-security-policy"]
