@@ -31,39 +31,59 @@ def _question_lines(path: Path) -> dict[str, int]:
 
 def check_question(spec: QuestionSpec, seeds: int = SEEDS_PER_GENERATOR) -> list[str]:
     """Problems with one question beyond its schema."""
-    problems: list[str] = []
+    return [message for _, message in question_problems(spec, seeds)]
+
+
+def question_problems(spec: QuestionSpec, seeds: int = SEEDS_PER_GENERATOR) -> list[tuple[str, str]]:
+    """(field, problem) pairs beyond the schema: the bank's check and the admin editor's.
+
+    The field is the spec field at fault: answer, model_answer, rubric, generator, or the field
+    holding a formula that does not render (prompt, model_answer, explanation, options).
+    """
+    problems: list[tuple[str, str]] = []
     try:
         html = render_spec(spec)
     except MathError as exc:
-        return [str(exc)]
+        return [(_field_with(spec, exc.latex), str(exc))]
     if spec.type == "numeric":
         a = spec.answer
-        shown = a.forms[0] if a.forms else repr(a.value)
-        own = score_numeric(str(a.value) if not a.forms else shown, expected=a.value, atol=a.atol, rtol=a.rtol,
-                            sig_figs=a.sig_figs)
-        if own.value < 1.0:
-            problems.append(f"the numeric answer {shown!r} does not score 100% against itself")
+        for shown in a.forms or [repr(a.value)]:
+            own = score_numeric(shown, expected=a.value, atol=a.atol, rtol=a.rtol, sig_figs=a.sig_figs)
+            if own.value < 1.0:
+                problems.append(("answer", f"the numeric answer {shown!r} does not score 100% against itself"))
     elif spec.type == "free_text":
         own = score_free_text(spec.model_answer, rubric=spec.rubric, prompt=spec.prompt)
         if own.value < 0.9:
-            problems.append(f"the model answer scores {own.value:.0%} on its own rubric (needs 90%); "
-                            f"missed: {', '.join(own.feedback.missed)}")
+            problems.append(("model_answer", f"the model answer scores {own.value:.0%} on its own rubric (needs 90%); "
+                                             f"missed: {', '.join(own.feedback.missed)}"))
         if score_free_text("", rubric=spec.rubric, prompt=spec.prompt).value != 0:
-            problems.append("an empty answer scores above 0")
+            problems.append(("rubric", "an empty answer scores above 0"))
     elif spec.type == "computed":
         if spec.generator not in GENERATORS:
-            return [f"unknown generator '{spec.generator}'; known: {', '.join(sorted(GENERATORS))}"]
+            return [("generator", f"unknown generator '{spec.generator}'; known: {', '.join(sorted(GENERATORS))}")]
         for seed in range(seeds):
             try:
                 instance = GENERATORS[spec.generator].instantiate(seed, spec.params or None)
                 right = evaluate(spec, html, seed=seed, answer=_as_text(instance.answer))
             except Exception as exc:  # a generator bug of any kind is a bank error to report
-                problems.append(f"generator '{spec.generator}' fails for seed {seed}: {type(exc).__name__}: {exc}")
+                problems.append(("generator", f"generator '{spec.generator}' fails for seed {seed}: "
+                                              f"{type(exc).__name__}: {exc}"))
                 break
             if not right.score.correct:
-                problems.append(f"seed {seed}: the generator's own answer {instance.answer!r} is not scored correct")
+                problems.append(("generator", f"seed {seed}: the generator's own answer {instance.answer!r} "
+                                              "is not scored correct"))
                 break
     return problems
+
+
+def _field_with(spec: QuestionSpec, latex: str) -> str:
+    """The field whose text holds a formula (the prompt when it cannot be told)."""
+    texts = [("prompt", spec.prompt), ("model_answer", spec.model_answer), ("explanation", spec.explanation)]
+    texts += [("options", f"{o.text} {o.why}") for o in spec.options or []]
+    for name, text in texts:
+        if latex and latex in text:
+            return name
+    return "prompt"
 
 
 def _as_text(value: object) -> str:

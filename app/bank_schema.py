@@ -23,7 +23,8 @@ QUESTION_TYPES: tuple[str, ...] = (
 class Strict(BaseModel):
     """Base model that refuses unknown keys, so typos in YAML are reported."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # NaN and infinity are no answer, weight or tolerance (a NaN expected value fails every answer).
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class KeyPoint(Strict):
@@ -52,7 +53,7 @@ class NumericAnswer(Strict):
 
     value: float | list[float] | list[list[float]]
     atol: Annotated[float, Field(ge=0)] = 1e-8
-    rtol: Annotated[float, Field(ge=0)] = 1e-2
+    rtol: Annotated[float, Field(ge=0, le=1)] = 1e-2  # 1 already accepts anything within 100%
     sig_figs: Annotated[int, Field(ge=1, le=15)] | None = None
     # How the answer is usually written, e.g. "10x10"; shown in the model answer.
     forms: list[str] = []

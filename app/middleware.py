@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 CSP = (
@@ -20,6 +21,25 @@ HEADERS = [
 # The interactive docs load their script from a CDN; they get a looser policy of their own.
 DOCS_PATHS = ("/docs", "/redoc")
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Staff pages and data are not kept by the browser: Back after logging out shows none of them.
+NO_STORE_PREFIXES = ("/admin", "/api/admin")
+NO_STORE = [(b"cache-control", b"no-store")]
+
+
+async def _send_refusal(send, path: str, status: int, detail: str) -> None:  # noqa: ANN001
+    """JSON for the API, a short page for a browser (a form or upload that was too large)."""
+    if path.startswith("/api/"):
+        await _send_json(send, status, detail)
+        return
+    body = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Too large</title>'
+            f'<link rel="stylesheet" href="/static/app.css"></head><body><main class="panel narrow error-page">'
+            f'<p class="eyebrow">Error {status}</p><h1>That was too large</h1><p>{html.escape(detail[:1].upper() + detail[1:])}. '
+            f'Nothing was saved: go back and send less (an import can be split by topic).</p>'
+            f'<p><a class="button" href="/">Back to the start</a></p></main></body></html>').encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+                            *HEADERS]})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _send_json(send, status: int, detail: str) -> None:  # noqa: ANN001
@@ -50,7 +70,7 @@ class GuardMiddleware:
                 await _send_json(send, 400, "Content-Length is not a number")
                 return
             if too_big:
-                await _send_json(send, 413, f"the request body is larger than {self.max_body_bytes} bytes")
+                await _send_refusal(send, path, 413, f"the request body is larger than {self.max_body_bytes:,} bytes")
                 return
         has_body = (length not in (None, b"0")) or b"chunked" in headers.get(b"transfer-encoding", b"")
         if path.startswith("/api/") and scope["method"] in WRITE_METHODS and has_body:
@@ -71,16 +91,17 @@ class GuardMiddleware:
             return message
 
         docs = path.startswith(DOCS_PATHS)
+        extra = HEADERS + NO_STORE if path.startswith(NO_STORE_PREFIXES) else HEADERS
 
         async def send_with_headers(message):  # noqa: ANN001, ANN202
             if message["type"] == "http.response.start" and not docs:
-                message["headers"] = list(message.get("headers", [])) + HEADERS
+                message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
         try:
             await self.app(scope, limited_receive, send_with_headers)
         except BodyTooLarge:
-            await _send_json(send, 413, f"the request body is larger than {self.max_body_bytes} bytes")
+            await _send_refusal(send, path, 413, f"the request body is larger than {self.max_body_bytes:,} bytes")
 
 
 class BodyTooLarge(Exception):

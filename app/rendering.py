@@ -37,14 +37,20 @@ ATTRIBUTES = {
 
 
 class MathError(ValueError):
-    """A $...$ formula that latex2mathml cannot convert."""
+    """A $...$ formula that latex2mathml cannot convert; .latex is the formula."""
+
+    def __init__(self, message: str, latex: str = "") -> None:
+        super().__init__(message)
+        self.latex = latex
 
 
 def _math(latex: str, display: str) -> str:
     try:
         return latex2mathml.converter.convert(latex.strip(), display=display)
     except Exception as exc:  # latex2mathml raises many kinds; all mean "bad formula"
-        raise MathError(f"cannot render the formula ${latex.strip()}$: {exc}") from exc
+        # Some of latex2mathml's errors carry no text: the class name is then the reason.
+        reason = str(exc).strip() or type(exc).__name__
+        raise MathError(f"cannot render the formula ${latex.strip()}$: {reason}", latex.strip()) from exc
 
 
 def _math_inline(self, tokens, idx, options, env):  # noqa: ANN001

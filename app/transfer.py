@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.bank import create_question, parse_topic_yaml, save_version, upsert_topic
+from app.bank_check import question_problems
 from app.bank_schema import QuestionSpec, TopicFile
-from app.generators import GENERATORS
 from app.models import Question, Topic
-from app.rendering import MathError, render_markdown
 
 FORMATS = ("yaml", "json", "gift", "moodle-xml")
+IMPORT_SEEDS = 5  # seeds of each computed question checked on import (check-bank runs 200)
 
 
 @dataclass
@@ -26,6 +26,9 @@ class ImportResult:
 
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    # For a changed question, what changes besides its content: "type free_text → single_choice".
+    notes: dict[str, str] = field(default_factory=dict)
     skipped: list[dict[str, Any]] = field(default_factory=list)  # [{"line", "message"}] not importable, not errors
     errors: list[dict[str, Any]] = field(default_factory=list)  # [{"line", "message"}]
 
@@ -79,12 +82,9 @@ def import_questions(
     result = ImportResult(errors=errors, skipped=skipped)
     for topic_file in topics:
         for spec in topic_file.questions:
-            try:
-                render_markdown(spec.prompt + "\n\n" + spec.model_answer + "\n\n" + spec.explanation)
-            except MathError as exc:
-                result.errors.append({"line": 1, "message": f"{spec.slug}: {exc}"})
-            if spec.type == "computed" and spec.generator not in GENERATORS:
-                result.errors.append({"line": 1, "message": f"{spec.slug}: unknown generator '{spec.generator}'"})
+            # The editor's checks: what check-bank would refuse is not imported either.
+            for _, message in question_problems(spec, seeds=IMPORT_SEEDS):
+                result.errors.append({"line": 1, "message": f"{spec.slug}: {message}"})
     if result.errors:
         return result
     existing = {q.slug: q for q in session.scalars(select(Question).where(
@@ -101,10 +101,26 @@ def import_questions(
                     existing[spec.slug] = create_question(session, topic=topic_row, spec=spec, author=author, origin="admin")
             elif question.current_version is None or question.current_version.spec != spec.model_dump(mode="json"):
                 result.changed.append(spec.slug)
+                note = _change_note(question, spec, topic_file.topic)
+                if note:
+                    result.notes[spec.slug] = note
                 if not dry_run:
                     question.topic_id = topic_row.id
                     save_version(session, question=question, spec=spec, author=author, note="import")
+            else:
+                result.unchanged.append(spec.slug)
     return result
+
+
+def _change_note(question: Question, spec: QuestionSpec, topic: str) -> str:
+    """What an import changes besides the content: the question's type or topic."""
+    old_type = (question.current_version.spec or {}).get("type") if question.current_version else None
+    parts = []
+    if old_type and old_type != spec.type:
+        parts.append(f"type {old_type} → {spec.type}")
+    if question.topic is not None and question.topic.slug != topic:
+        parts.append(f"topic {question.topic.slug} → {topic}")
+    return "; ".join(parts)
 
 
 def _import_topic(session: Session, topic_file: TopicFile, *, keep_header: bool) -> Topic:

@@ -15,6 +15,7 @@ from app.admin import audit
 from app.admin.stats import bank_stats, question_stats
 from app.answers import AnswerRejected, evaluate, present
 from app.bank import create_question, render_spec, save_version, update_search_index
+from app.bank_check import question_problems
 from app.bank_schema import SLUG_RE, QuestionSpec
 from app.catalog import fts_match
 from app.generators import GENERATORS
@@ -26,6 +27,7 @@ META_FIELDS = ("slug", "topic", "difficulty", "type", "prompt", "model_answer", 
 DETAIL_KEYS = ("rubric", "options", "answer", "generator", "params")
 STATES = ("active", "archived", "all")
 MAX_DETAILS_CHARS = 50_000
+EDITOR_SEEDS = 20  # seeds of a computed draft checked on save (check-bank runs 200)
 
 # What the type-specific box starts with for a new question of each type: a shape to edit, not content.
 DETAIL_EXAMPLES = {
@@ -148,8 +150,13 @@ def _field_of(loc: tuple, *, form: bool) -> str:
     return head if form else ".".join(str(p) for p in loc)
 
 
-def validate(draft: Draft, *, form: bool = False, errors: dict[str, list[str]] | None = None) -> QuestionSpec:
-    """Validate a draft with QuestionSpec plus what the schema cannot see; raises DraftInvalid by field."""
+def validate(draft: Draft, *, form: bool = False, errors: dict[str, list[str]] | None = None,
+             self_check: bool = True) -> QuestionSpec:
+    """Validate a draft with QuestionSpec plus what the schema cannot see; raises DraftInvalid by field.
+
+    self_check=False leaves out the bank's self-scoring checks (see self_check_errors), which a
+    preview shows beside the rendered question instead of refusing it.
+    """
     errors = dict(errors or {})
     if not draft.topic:
         _add(errors, "topic", "choose a topic")
@@ -176,13 +183,23 @@ def validate(draft: Draft, *, form: bool = False, errors: dict[str, list[str]] |
                     GENERATORS[spec.generator].instantiate(0, spec.params or None)
                 except Exception as exc:  # a generator refusing params is an authoring error, shown as such
                     _add(errors, "details" if form else "params", f"the generator refuses these params: {exc}")
-        try:
-            render_spec(spec)
-        except MathError as exc:
-            _add(errors, "prompt" if "$" in spec.prompt else "question", str(exc))
+        if not errors:
+            for key, messages in self_check_errors(spec, form=form, render_only=not self_check).items():
+                for message in messages:
+                    _add(errors, key, message)
     if errors:
         raise DraftInvalid(errors)
     return spec
+
+
+def self_check_errors(spec: QuestionSpec, *, form: bool = False, render_only: bool = False) -> dict[str, list[str]]:
+    """What `deepprep check-bank` refuses, by field: a formula that does not render (under the field
+    holding it), a model answer failing its own rubric, a numeric form failing its own value."""
+    errors: dict[str, list[str]] = {}
+    for name, message in question_problems(spec, seeds=EDITOR_SEEDS):
+        if not render_only or message.startswith("cannot render"):
+            _add(errors, _field_of((name,), form=form), message)
+    return errors
 
 
 def preview(spec: QuestionSpec, *, seed: int, answer: Any = None) -> dict[str, Any]:

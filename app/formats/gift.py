@@ -121,7 +121,9 @@ def _number(text: str, line: int) -> dict[str, Any]:
     try:
         if m:
             low, high = float(m.group(1)), float(m.group(2))
-            return {"value": (low + high) / 2, "tolerance": abs(high - low) / 2, "low": low, "high": high}
+            # Rounded to 12 significant figures: 3.141..3.142 is 3.1415 ± 0.0005, not 3.1414999999999997.
+            mid, half = float(f"{(low + high) / 2:.12g}"), float(f"{abs(high - low) / 2:.12g}")
+            return {"value": mid, "tolerance": half, "low": low, "high": high}
         value, _, tol = body.partition(":")
         return {"value": float(value), "tolerance": float(tol) if tol.strip() else None}
     except ValueError:

@@ -168,14 +168,17 @@ def _trial_answer(form, qtype: str) -> tuple[Any, dict[str, Any]]:  # noqa: ANN0
 
 
 def _build_preview(draft: qs.Draft, errors: dict[str, list[str]], seed: int, answer: Any) -> tuple[dict | None, dict]:
+    """The preview and the problems to show beside it (with a preview: what would stop a save)."""
     try:
-        spec = qs.validate(draft, form=True, errors=errors)
+        spec = qs.validate(draft, form=True, errors=errors, self_check=False)
     except qs.DraftInvalid as exc:
         return None, exc.errors
     try:
-        return qs.preview(spec, seed=seed, answer=answer), {}
+        shown = qs.preview(spec, seed=seed, answer=answer)
     except Exception as exc:  # a generator failing on this seed is the author's to see, not a 500
         return None, {"question": [f"the preview failed for seed {seed}: {exc}"]}
+    # A model answer that fails its own rubric is worth seeing while the rubric is being written.
+    return shown, qs.self_check_errors(spec, form=True)
 
 
 async def _edit_post(request: Request, db, viewer: Viewer, question_id: int | None):  # noqa: ANN001
@@ -183,6 +186,8 @@ async def _edit_post(request: Request, db, viewer: Viewer, question_id: int | No
     check_csrf(request, form.get("csrf_token"))
     action = str(form.get("action") or "preview")
     draft, errors = qs.draft_from_form(form)
+    note = str(form.get("note") or "")[:500]
+    form_values = {**draft.form, "note": note}  # what comes back on the page: the version note too
     seed = secrets.randbelow(MAX_SEED) if action == "new-sample" else _seed(form.get("preview_seed"))
     answer, trial = _trial_answer(form, draft.data.get("type", ""))
     if action == "save":
@@ -194,15 +199,15 @@ async def _edit_post(request: Request, db, viewer: Viewer, question_id: int | No
                 else:
                     question = _question_or_404(session, question_id)
                     version = qs.update(session, question=question, draft=draft, actor_id=viewer.user_id, form=True,
-                                        errors=errors, note=str(form.get("note") or "")[:500])
+                                        errors=errors, note=note)
                     target = f"/admin/questions/{question_id}?saved={'version' if version else 'same'}"
         except qs.DraftInvalid as exc:
-            return _editor(request, db, form=draft.form, errors=exc.errors, preview=None, seed=seed, trial=trial,
+            return _editor(request, db, form=form_values, errors=exc.errors, preview=None, seed=seed, trial=trial,
                            question_id=question_id, status_code=422)
         return RedirectResponse(target, status_code=303)
     preview, problems = _build_preview(draft, errors, seed, answer)
-    return _editor(request, db, form=draft.form, errors=problems, preview=preview, seed=seed, trial=trial,
-                   question_id=question_id, status_code=422 if problems else 200)
+    return _editor(request, db, form=form_values, errors=problems, preview=preview, seed=seed, trial=trial,
+                   question_id=question_id, status_code=422 if preview is None else 200)
 
 
 @router.get("/questions/new")
@@ -464,6 +469,8 @@ class LineError(BaseModel):
 class ImportOut(BaseModel):
     added: list[str]
     changed: list[str]
+    unchanged: list[str] = []
+    notes: dict[str, str] = Field({}, description="what a change does besides the content: type or topic")
     skipped: list[LineError]
     errors: list[LineError]
     dry_run: bool
@@ -620,8 +627,8 @@ def api_import(db: DbDep, viewer: StaffApi, body: ImportIn):
     """Import YAML, JSON, GIFT or Moodle XML: validated first, then applied all or nothing (dry_run changes nothing)."""
     result = _import(db, content=body.content, fmt=body.format, dry_run=body.dry_run, actor_id=viewer.user_id,
                      topic=body.topic)
-    out = {"added": result.added, "changed": result.changed, "skipped": result.skipped, "errors": result.errors,
-           "dry_run": body.dry_run}
+    out = {"added": result.added, "changed": result.changed, "unchanged": result.unchanged, "notes": result.notes,
+           "skipped": result.skipped, "errors": result.errors, "dry_run": body.dry_run}
     if result.errors:
         return JSONResponse({**out, "detail": f"line {result.errors[0]['line']}: {result.errors[0]['message']}"},
                             status_code=422)

@@ -1,7 +1,8 @@
 """Score a numeric answer (number, vector or matrix) against the expected value.
 
 Rules:
-- Tolerance: a value matches when |a - e| <= atol + rtol * |e| (numpy.isclose).
+- Tolerance: a value matches when |a - e| <= atol + rtol * |e| (bounds included, with a few
+  units in the last place of slack for float rounding).
 - Significant figures: with ``sig_figs=n`` the tolerance is not used; the answer, rounded to
   n significant figures, must lie within half a unit of the n-th figure of the expected value,
   i.e. it rounds to the same n figures (an exact tie may round either way). An expected 0
@@ -78,7 +79,10 @@ def _matches(
     a: np.ndarray, e: np.ndarray, atol: float, rtol: float, sig_figs: int | None
 ) -> np.ndarray:
     if sig_figs is None:
-        return np.isclose(a, e, atol=atol, rtol=rtol)
+        # The bounds are inclusive, and a few units in the last place of slack keep them so after
+        # float subtraction (0.4 - 0.3 is 0.10000000000000003, which must pass "0.3 within ±0.1").
+        slack = 4 * np.spacing(np.maximum(np.abs(a), np.abs(e)))
+        return np.abs(a - e) <= atol + rtol * np.abs(e) + slack
     with np.errstate(divide="ignore", invalid="ignore"):
         mag = np.where(e == 0, 0, np.floor(np.log10(np.abs(e))))
     half_unit = 0.5 * 10.0 ** (mag - sig_figs + 1)

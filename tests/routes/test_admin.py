@@ -269,6 +269,9 @@ def test_create_through_the_form_with_preview_then_save(client, db):
     ({"topic": "Not A Slug"}, "topic", "lowercase"),
     ({"details": "generator: no_such_thing\nparams: {}"}, "details", "unknown generator"),
     ({"prompt": "What is $\\frac{1}{$ here?"}, "prompt", "cannot render"),
+    ({"model_answer": "It is $\\sqrt{$ per batch."}, "model_answer", "cannot render the formula $\\sqrt{$: "),
+    ({"type": "numeric", "details": "answer:\n  value: .nan\n"}, "details", "finite number"),
+    ({"type": "numeric", "details": "answer:\n  value: 4\n  atol: .inf\n"}, "details", "finite number"),
 ])
 def test_form_errors_are_inline_and_keep_what_was_typed(client, db, change, field, message):
     log_in_as(client, "instructor")
@@ -288,6 +291,38 @@ def test_form_errors_are_inline_and_keep_what_was_typed(client, db, change, fiel
         assert page.select_one("#q-prompt").get_text() == data["prompt"]
     with db.reading() as s:
         assert s.scalar(select(Question).where(Question.slug == "my-question")) is None
+
+
+def test_what_check_bank_refuses_cannot_be_saved_but_can_be_previewed(client, db):
+    log_in_as(client, "instructor")
+    _page, data = _form(client, "/admin/questions/new?type=free_text")
+    data.update(slug="cats-question", topic="foundations", prompt="Explain what batch norm does to activations.",
+                model_answer="Something unrelated about cats.", explanation="Per mini-batch statistics.",
+                details="rubric:\n  - point: normalises with batch statistics\n    phrasings: [batch mean and variance]\n")
+    preview = client.post("/admin/questions/new", data={**data, "action": "preview"})
+    page = parse_html(preview.text)
+    assert preview.status_code == 200 and page.select_one("#preview") is not None, "the draft is still previewed"
+    assert "on its own rubric" in page.select_one("#err-model_answer").get_text()
+    saved = client.post("/admin/questions/new", data={**data, "action": "save"})
+    assert saved.status_code == 422 and "on its own rubric" in parse_html(saved.text).select_one("#err-model_answer").get_text()
+    numeric = {**data, "type": "numeric", "model_answer": "4", "details": "answer:\n  value: 4\n  forms: ['5']\n"}
+    refused = client.post("/admin/questions/new", data={**numeric, "action": "save"})
+    assert refused.status_code == 422 and "'5' does not score 100%" in parse_html(refused.text).select_one("#err-details").get_text()
+    with db.reading() as s:
+        assert s.scalar(select(Question).where(Question.slug == "cats-question")) is None
+
+
+def test_version_note_survives_an_error_and_staff_pages_are_not_cached(client, db):
+    log_in_as(client, "instructor")
+    qid = question_id(db, "dropout-purpose")
+    _page, data = _form(client, f"/admin/questions/{qid}")
+    assert client.get(f"/admin/questions/{qid}").headers["cache-control"] == "no-store"
+    assert client.get("/api/admin/questions").headers["cache-control"] == "no-store"
+    assert "cache-control" not in client.get("/questions").headers
+    response = client.post(f"/admin/questions/{qid}", data={**data, "prompt": "short", "note": "tightened the rubric",
+                                                              "action": "save"})
+    assert response.status_code == 422
+    assert parse_html(response.text).select_one("#q-note")["value"] == "tightened the rubric"
 
 
 def test_computed_preview_shows_a_sample_and_a_new_one(client, db):
@@ -460,7 +495,7 @@ def test_script_and_handlers_are_neutralised_via_import(client, db):
     _assert_clean(client.get("/questions/xss-gift").text)
     yaml_text = ("topic: cnn\nname: Convolutional networks\nquestions:\n  - slug: xss-yaml\n    difficulty: beginner\n"
                  "    type: free_text\n    prompt: 'Explain <script>alert(1)</script> [a](javascript:alert(2))'\n"
-                 "    rubric: [{point: a point, phrasings: [words]}]\n    model_answer: '<img src=x onerror=alert(3)>'\n"
+                 "    rubric: [{point: a point, phrasings: [words]}]\n    model_answer: '<img src=x onerror=alert(3)> words'\n"
                  "    explanation: ok\n")
     assert client.post("/api/admin/import", json={"format": "yaml", "content": yaml_text, "dry_run": False}).status_code == 200
     _assert_clean(client.get("/questions/xss-yaml").text)

@@ -71,7 +71,8 @@ def test_import_api_is_all_or_nothing(client, db):
             "    model_answer: '4'\n    explanation: Sum.\n")
     bad_math = good.replace("new-one", "bad-math").replace("What is two plus two, exactly?", "What is $\\\\frac{1}{$?")
     dry = client.post("/api/admin/import", json={"format": "yaml", "content": good, "dry_run": True}).json()
-    assert dry == {"added": ["new-one"], "changed": [], "skipped": [], "errors": [], "dry_run": True}
+    assert dry == {"added": ["new-one"], "changed": [], "unchanged": [], "notes": {}, "skipped": [], "errors": [],
+                   "dry_run": True}
     assert _count(db, Question) == 5
     both = client.post("/api/admin/import", json={"format": "yaml", "content": good + "---\n" + bad_math,
                                                   "dry_run": False})
@@ -135,3 +136,27 @@ def test_users_change_role_and_deactivate(client, db):
     assert refused.status_code == 422 and "last active admin" in parse_html(refused.text).select_one("#users-error").get_text()
     actions = [e["action"] for e in client.get("/api/admin/audit").json()["items"]]
     assert actions == ["user.deactivate", "user.role"]
+
+
+def test_oversized_upload_from_a_page_is_a_page(client, app):
+    log_in_as(client, "admin")
+    limit = app.state.settings.max_body_bytes
+    _page, _form, fields = page_form(client, "/admin/import", "form#import-form")
+    response = client.post("/admin/import", data={**fields, "content": "x" * (limit + 10), "format": "yaml",
+                                                  "action": "check"})
+    assert response.status_code == 413 and response.headers["content-type"].startswith("text/html")
+    assert "Nothing was saved" in parse_html(response.text).select_one(".error-page").get_text()
+
+
+def test_import_names_a_type_or_topic_change_and_counts_unchanged(client, db):
+    log_in_as(client, "admin")
+    gift = "::dropout-purpose::Does dropout regularise a network? {=yes ~no}\n\n"
+    _page, _form, fields = page_form(client, "/admin/import", "form#import-form")
+    check = client.post("/admin/import", data={**fields, "content": gift, "format": "gift", "topic": "qa-gift",
+                                               "action": "check"})
+    page = parse_html(check.text)
+    note = page.select_one(".changed .change-note").get_text()
+    assert "type free_text → single_choice" in note and "topic foundations → qa-gift" in note
+    same = client.post("/api/admin/import", json={"format": "yaml", "content": client.get(
+        "/api/admin/export?format=yaml&topic=cnn").text, "dry_run": True}).json()
+    assert same["changed"] == [] and same["unchanged"], "re-importing our own YAML export changes nothing"
