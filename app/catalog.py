@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.db import Database, Statements
 from app.lru import Lru
-from app.models import Attempt, CatalogGeneration, Question, ReviewCard, Topic, utcnow
+from app.models import Attempt, CatalogGeneration, Question, ReviewCard, Topic, id_ref, utcnow
 from app.scheduling import MASTERED_STABILITY_DAYS
 
 STATUSES = ("new", "due", "mastered", "missed")
@@ -57,8 +57,9 @@ class Filters:
 
 def where_question(stmt: Select, ref: str | int, *, include_archived: bool = False) -> Select:
     """Narrow a query to one question by slug or integer id (and to live ones unless asked)."""
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        stmt = stmt.where(Question.id == int(ref))
+    row_id = id_ref(ref)
+    if row_id is not None:
+        stmt = stmt.where(Question.id == row_id)
     else:
         stmt = stmt.where(Question.slug == ref)
     return stmt if include_archived else stmt.where(Question.archived.is_(False))

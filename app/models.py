@@ -21,6 +21,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+MAX_ROW_ID = 2**63 - 1  # the largest integer id SQLite and PostgreSQL's bigint hold
+
+
+def id_ref(ref: str | int) -> int | None:
+    """The row id a question reference gives (None for a slug); 0, which no row has, when out of range."""
+    if isinstance(ref, int):
+        return ref if 0 <= ref <= MAX_ROW_ID else 0
+    if ref.isascii() and ref.isdigit():
+        return int(ref) if len(ref) < 20 and int(ref) <= MAX_ROW_ID else 0
+    return None
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""

@@ -13,7 +13,7 @@ from app.answers import MAX_SEED, Shown, present
 from app.bank_schema import QuestionSpec
 from app.db import Statements
 from app.lru import Lru
-from app.models import Question, QuestionVersion, Topic
+from app.models import Question, QuestionVersion, Topic, id_ref
 
 
 @dataclass(frozen=True)
@@ -117,10 +117,10 @@ def _ref(session: Session, row: Any) -> QuestionRef:
 
 def load_question(session: Session, ref: str | int, *, include_archived: bool = False) -> QuestionRef | None:
     """A question's current version by slug or integer id (None when unknown or archived)."""
-    by_id = isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit())
+    row_id = id_ref(ref)
     # A Core execute on the session's connection skips the ORM layer: these rows are plain tuples.
-    row = session.connection().execute(_STATEMENTS[(by_id, include_archived)],
-                                       {"ref": int(ref) if by_id else ref}).first()
+    row = session.connection().execute(_STATEMENTS[(row_id is not None, include_archived)],
+                                       {"ref": ref if row_id is None else row_id}).first()
     return _ref(session, row) if row else None
 
 

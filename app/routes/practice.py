@@ -13,6 +13,7 @@ from app.answers import AnswerRejected
 from app.bank_schema import DIFFICULTIES, QUESTION_TYPES
 from app.catalog import STATUSES, Filters, list_questions, topics_overview
 from app.deps import DbDep, ViewerDep, check_csrf, get_viewer
+from app.models import MAX_ROW_ID
 from app.practice import (
     due_count,
     get_attempt,
@@ -80,7 +81,7 @@ async def question_list(
 
 
 @router.get("/next")
-def continue_practice(db: DbDep, viewer: ViewerDep, after: int | None = None):
+def continue_practice(db: DbDep, viewer: ViewerDep, after: Annotated[int | None, Query(ge=0, le=MAX_ROW_ID)] = None):
     """Open the next due review, else the next new question."""
     with db.reading() as session:
         slug, _kind = next_question(session, user_id=viewer.user_id, after=after)

@@ -157,3 +157,13 @@ def test_a_known_mistake_is_named_in_the_feedback(client):
     right = client.post("/api/questions/conv-size-computed/answers",
                         json={"answer": str(instance.answer), "seed": seed}).json()
     assert right["correct"] is True and right["feedback"]["mistake"] is None
+
+
+def test_question_ids_beyond_the_database_range_are_not_found(client):
+    """An id too large for a database integer is an unknown question, not a server error."""
+    big = "99999999999999999999999"
+    assert client.get(f"/questions/{big}").status_code == 404
+    assert client.get(f"/api/questions/{big}").status_code == 404
+    assert client.post(f"/api/questions/{big}/answers", json={"answer": "x"}).status_code == 404
+    assert client.get("/questions/\u00b2").status_code == 404  # a digit to str.isdigit, not to int()
+    assert client.get(f"/next?after={big}", follow_redirects=False).status_code == 422
