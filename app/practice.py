@@ -47,7 +47,16 @@ def get_attempt(session: Session, *, attempt_id: int, user_id: int | None) -> At
 
 
 def rate_attempt(session: Session, *, attempt: Attempt, rating: int) -> ReviewCard:
-    """Record the learner's recall rating for an attempt and schedule the next review."""
+    """Record the learner's recall rating for an attempt and schedule the next review.
+
+    An attempt is rated once: rating it again (a double click, a resent form) leaves the schedule
+    as the first rating made it, since FSRS would count it as another review and push the date out.
+    """
+    if attempt.rating is not None:
+        card = session.scalar(select(ReviewCard).where(ReviewCard.user_id == attempt.user_id,
+                                                       ReviewCard.question_id == attempt.question_id))
+        if card is not None:
+            return card
     card = review(session, user_id=attempt.user_id, question_id=attempt.question_id, rating=rating, score=attempt.score)
     attempt.rating = rating
     return card

@@ -210,8 +210,8 @@ def api_rate(db: DbDep, viewer: ViewerDep, attempt_id: RowId, body: RatingIn):
         if attempt is None:
             raise HTTPException(404, "no such attempt among yours")
         card = rate_attempt(session, attempt=attempt, rating=body.rating)
-        due = card.due
-    return {"due": due.isoformat(), "rating": body.rating}
+        due, rating = card.due, attempt.rating  # a second rating of the same attempt changes nothing
+    return {"due": due.isoformat(), "rating": rating}
 
 
 @router.get("/progress")

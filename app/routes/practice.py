@@ -12,7 +12,7 @@ from app import question_pages
 from app.answers import AnswerRejected
 from app.bank_schema import DIFFICULTIES, QUESTION_TYPES
 from app.catalog import STATUSES, Filters, list_questions, topics_overview
-from app.deps import DbDep, ViewerDep, check_csrf, get_viewer
+from app.deps import DbDep, RowId, ViewerDep, check_csrf, get_viewer
 from app.models import MAX_ROW_ID
 from app.practice import (
     due_count,
@@ -166,7 +166,7 @@ async def submit_answer(request: Request, db: DbDep, viewer: ViewerDep, slug: st
 
 
 @router.get("/attempts/{attempt_id}")
-def result_page(request: Request, db: DbDep, viewer: ViewerDep, attempt_id: int):
+def result_page(request: Request, db: DbDep, viewer: ViewerDep, attempt_id: RowId):
     """The score, what was covered and missed, the model answer, the worked answer, and the rating."""
     with db.reading() as session:
         attempt = get_attempt(session, attempt_id=attempt_id, user_id=viewer.user_id)
@@ -180,7 +180,7 @@ def result_page(request: Request, db: DbDep, viewer: ViewerDep, attempt_id: int)
 
 
 @router.post("/attempts/{attempt_id}/rating")
-async def rate(request: Request, db: DbDep, viewer: ViewerDep, attempt_id: int):
+async def rate(request: Request, db: DbDep, viewer: ViewerDep, attempt_id: RowId):
     """Record Again / Hard / Good / Easy and schedule the next review with FSRS."""
     form = await request.form()
     check_csrf(request, form.get("csrf_token"))

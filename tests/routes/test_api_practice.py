@@ -73,6 +73,9 @@ def test_rating_schedules(client):
     body = client.post(f"/api/attempts/{attempt}/rating", json={"rating": 3}).json()
     assert body["due"] > "2000"
     assert client.post(f"/api/attempts/{attempt}/rating", json={"rating": 7}).status_code == 422
+    # A double click or a resent rating is not a second review: the date stays where the first put it.
+    again = client.post(f"/api/attempts/{attempt}/rating", json={"rating": 4}).json()
+    assert again == body and again["rating"] == 3
 
 
 @pytest.mark.parametrize(
