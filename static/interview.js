@@ -58,7 +58,7 @@
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") { visibleSince = performance.now(); return; }
     if (visibleSince !== null) { unreported += performance.now() - visibleSince; visibleSince = null; }
-    if (!leaving && !finishing) saveNow({ keepalive: true });
+    if (!leaving && !finishing && unsaved()) saveNow({ keepalive: true });
   });
 
   function currentAnswer() {
@@ -68,6 +68,36 @@
     }
     const text = form.querySelector('textarea[name="answer"]');
     return text ? text.value : null;
+  }
+
+  function setAnswer(answer) {
+    const picks = form.querySelectorAll('input[name="choice"]');
+    if (picks.length && Array.isArray(answer)) {
+      picks.forEach(function (p) { p.checked = answer.indexOf(Number(p.value)) >= 0; });
+      return;
+    }
+    const text = form.querySelector('textarea[name="answer"]');
+    if (text && typeof answer === "string") text.value = answer;
+  }
+
+  // A copy of what was typed stays on this device until the server has it: a reload that beats the
+  // last save to the server (or a crash, or a lost connection) shows the answer again and saves it.
+  const draftKey = "deepprep-draft:" + id + ":" + position;
+  function storeDraft() {
+    try { window.localStorage.setItem(draftKey, JSON.stringify(currentAnswer())); } catch (e) { /* storage off */ }
+  }
+  function clearDraft(savedJson) {
+    try {
+      if (window.localStorage.getItem(draftKey) === savedJson) window.localStorage.removeItem(draftKey);
+    } catch (e) { /* storage off */ }
+  }
+  function takeDraft() {
+    try {
+      const draft = window.localStorage.getItem(draftKey);
+      if (draft === null) return undefined;
+      if (draft === JSON.stringify(currentAnswer())) { window.localStorage.removeItem(draftKey); return undefined; }
+      return JSON.parse(draft);
+    } catch (e) { return undefined; }
   }
 
   function isAnswered(answer) {
@@ -105,8 +135,11 @@
   }
 
   let timer = null;
-  let lastSent = JSON.stringify(currentAnswer());
+  let lastSent = JSON.stringify(currentAnswer());  // what the server has: the page was rendered from it
   let closed = false;
+  // Only an answer that differs from the server's is sent: a box that is behind the server (a
+  // save still in flight when the page loaded) must never overwrite it.
+  function unsaved() { return timer !== null || JSON.stringify(currentAnswer()) !== lastSent; }
 
   async function put(url, body, opts) {
     const response = await fetch(url, {
@@ -129,6 +162,7 @@
     showState("Saving…", "saving");
     const attempt = put(api + "/answers/" + position, payload, opts).then(function (result) {
       if (result.response.ok) {
+        clearDraft(JSON.stringify(answer));
         const at = new Date(result.data.saved_at);
         showState("Saved at " + at.toLocaleTimeString(), "ok");
         markCell(isAnswered(answer));
@@ -137,6 +171,7 @@
         showState(result.data.detail || "Time is up: this answer was not saved.", "bad");
         timeUp();
       } else {
+        lastSent = null;  // not on the server: the next chance to save sends it again
         showState("Not saved: " + (result.data.detail || "error " + result.response.status), "bad");
       }
     }).catch(function () {
@@ -158,12 +193,21 @@
 
   form.addEventListener("input", function (event) {
     if (event.target === flagBox) return;
+    storeDraft();
     changed();
   });
   form.addEventListener("change", function (event) {
     if (event.target === flagBox) return;
+    storeDraft();
     changed();
   });
+
+  const draft = takeDraft();
+  if (draft !== undefined) {
+    setAnswer(draft);
+    changed();
+    showState("Restored what you typed on this device; saving…", "pending");
+  }
 
   if (flagBox) {
     flagBox.addEventListener("change", function () {
@@ -184,6 +228,7 @@
     const link = event.target.closest && event.target.closest("a[href]");
     if (!link || closed || link.target || event.ctrlKey || event.metaKey || event.shiftKey) return;
     if (link.getAttribute("href").charAt(0) === "#" || link.hasAttribute("download")) return;
+    if (!unsaved()) return;  // nothing new to save: follow the link
     event.preventDefault();
     leaving = true;
     const go = function () { window.location.href = link.href; };
@@ -193,7 +238,7 @@
   // The Save buttons post the form; the form itself carries the answer and the time, so no beacon.
   form.addEventListener("submit", function () { leaving = true; clearTimeout(timer); });
   window.addEventListener("pagehide", function () {
-    if (!leaving && !closed) saveNow({ keepalive: true });
+    if (!leaving && !closed && unsaved()) saveNow({ keepalive: true });
   });
   // Back/forward cache would show answers as they were: reload to get what the server has.
   window.addEventListener("pageshow", function (event) { if (event.persisted) window.location.reload(); });
@@ -205,7 +250,7 @@
     finishing = true;
     clockValue.textContent = "0:00";
     clockEl.classList.add("low");
-    if (!closed) {
+    if (!closed && unsaved()) {
       try { await saveNow(); } catch (e) { /* the report uses the last saved answer */ }
     }
     closed = true;
