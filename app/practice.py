@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,6 +14,7 @@ from app.db import Statements
 from app.models import Attempt, Question, QuestionVersion, ReviewCard, Topic, utcnow
 from app.questions_view import QuestionRef, load_version, shown_for
 from app.scheduling import is_mastered, review
+from app.spreadsheet import csv_text
 
 _ATTEMPT_FIELDS = ("user_id", "question_id", "version_id", "seed", "answer", "score", "correct", "feedback",
                    "time_spent_ms", "source", "created_at")
@@ -143,17 +142,17 @@ def history(session: Session, *, user_id: int, limit: int | None = 100) -> list[
 
 
 def history_csv(rows: list[dict[str, Any]]) -> str:
-    """The attempt history as CSV text."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["attempt_id", "time_utc", "question", "topic", "type", "version", "seed", "score", "correct",
-                     "rating", "time_spent_ms", "source", "answer"])
-    for r in rows:
-        answer = r["answer"] if isinstance(r["answer"], str) else ",".join(str(x) for x in r["answer"] or [])
-        writer.writerow([r["id"], r["created_at"].isoformat(timespec="seconds"), r["slug"], r["topic"], r["type"],
-                         r["version"], r["seed"], f"{r['score']:.3f}", int(r["correct"]), r["rating"] or "",
-                         r["time_spent_ms"] or "", r["source"], answer])
-    return out.getvalue()
+    """The attempt history as CSV text (choices as the option numbers the page shows, from 1)."""
+    def answer(value: Any) -> Any:
+        if isinstance(value, list):
+            return ", ".join(f"option {int(x) + 1}" if str(x).isdigit() else str(x) for x in value)
+        return value
+
+    return csv_text(["attempt_id", "time_utc", "question", "topic", "type", "version", "seed", "score", "correct",
+                     "rating", "time_spent_ms", "source", "answer"],
+                    ([r["id"], r["created_at"].isoformat(timespec="seconds"), r["slug"], r["topic"], r["type"],
+                      r["version"], r["seed"], f"{r['score']:.3f}", int(r["correct"]), r["rating"] or "",
+                      r["time_spent_ms"] or "", r["source"], answer(r["answer"])] for r in rows))
 
 
 def mastered_count(session: Session, *, user_id: int) -> int:

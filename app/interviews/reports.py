@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +14,7 @@ from app.models import Interview, QuestionVersion, utcnow
 from app.questions_view import spec_of
 from app.rendering import render_markdown
 from app.scheduling import review
+from app.spreadsheet import csv_text
 
 # A question scoring below this counts as missed: it goes back into the review queue on request.
 MISSED_BELOW = 0.7
@@ -111,25 +110,14 @@ def report_json(view: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _cell(value: str) -> str:
-    """Keep a spreadsheet from reading user text as a formula (a leading minus on a number is left alone)."""
-    if value and (value[0] in "=+@\t\r" or (value[0] == "-" and not value[1:2].isdigit())):
-        return "'" + value
-    return value
-
-
 def report_csv(view: dict[str, Any]) -> str:
     """The report as CSV: one row per question."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["position", "question", "topic", "difficulty", "type", "score", "correct", "time_spent_s",
-                     "flagged", "answer", "key_points_missed", "feedback", "model_answer"])
-    for q in view["questions"]:
-        writer.writerow([q["position"], q["slug"], q["topic"], q["difficulty"], q["type"], f"{q['score']:.3f}",
-                         int(q["correct"]), round(q["time_spent_ms"] / 1000, 1), int(q["flagged"]),
-                         _cell(q["given_text"]), _cell("; ".join(q["feedback"].get("missed", []))),
-                         _cell(q["feedback"].get("message", "")), _cell(q["expected_text"].strip())])
-    return out.getvalue()
+    return csv_text(["position", "question", "topic", "difficulty", "type", "score", "correct", "time_spent_s",
+                     "flagged", "answer", "key_points_missed", "feedback", "model_answer"],
+                    ([q["position"], q["slug"], q["topic"], q["difficulty"], q["type"], f"{q['score']:.3f}",
+                      int(q["correct"]), round(q["time_spent_ms"] / 1000, 1), int(q["flagged"]), q["given_text"],
+                      "; ".join(q["feedback"].get("missed", [])), q["feedback"].get("message", ""),
+                      q["expected_text"].strip()] for q in view["questions"]))
 
 
 def practise_again(session: Session, *, interview: Interview, now: datetime | None = None) -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from sqlalchemy import func, select
 
 from app.models import Attempt, ReviewCard, User
@@ -149,6 +152,14 @@ def test_progress_page_and_csv(client):
     csv_text = client.get("/progress.csv").text
     lines = csv_text.strip().splitlines()
     assert lines[0].startswith("attempt_id,") and "conv-size-fixed" in lines[1]
+
+
+def test_progress_csv_neutralises_formulas_and_numbers_options_as_shown(client):
+    client.post("/api/questions/dropout-purpose/answers", json={"answer": '=HYPERLINK("http://x","dropout")'})
+    client.post("/api/questions/weight-sharing-where/answers", json={"answer": [0, 2]})
+    rows = {r["question"]: r for r in csv.DictReader(io.StringIO(client.get("/progress.csv").text))}
+    assert rows["dropout-purpose"]["answer"].startswith("'=HYPERLINK")
+    assert rows["weight-sharing-where"]["answer"] == "option 1, option 3"
 
 
 def test_unknown_question_is_a_404_page(client):
