@@ -71,6 +71,17 @@ class DraftInvalid(ValueError):
         self.errors = errors
 
 
+class DraftConflict(DraftInvalid):
+    """The question got a new version since the draft was opened; .current is that version's number."""
+
+    def __init__(self, current: int, author: str | None) -> None:
+        by = f" by {author}" if author else ""
+        super().__init__({"question": [
+            f"Someone saved version {current}{by} after you opened this question; saving now would undo "
+            "their change. Open the question in another tab to compare; save again to keep your draft anyway."]})
+        self.current = current
+
+
 @dataclass
 class Draft:
     """A question as being edited: the spec fields plus its topic, and how the form showed it."""
@@ -301,8 +312,16 @@ def create(session: Session, *, draft: Draft, actor_id: int | None, form: bool =
 
 
 def update(session: Session, *, question: Question, draft: Draft, actor_id: int | None, form: bool = False,
-           errors: dict[str, list[str]] | None = None, note: str = "") -> QuestionVersion | None:
-    """Save a draft as a new version of a question; None when nothing changed. Raises DraftInvalid."""
+           errors: dict[str, list[str]] | None = None, note: str = "",
+           base_version: int | None = None) -> QuestionVersion | None:
+    """Save a draft as a new version of a question; None when nothing changed.
+
+    base_version is the version the draft was opened from: when another is current by now, it
+    raises DraftConflict instead of silently undoing that change. Raises DraftInvalid.
+    """
+    current = question.current_version
+    if base_version is not None and current is not None and current.number != base_version:
+        raise DraftConflict(current.number, current.author)
     spec = validate(draft, form=form, errors=errors)
     if spec.slug != question.slug:
         raise DraftInvalid({"slug": [f"the slug cannot change (it is '{question.slug}'); create a new question instead"]})
@@ -367,7 +386,8 @@ def restore_version(session: Session, *, question: Question, number: int, actor_
 
 def stored_draft(session: Session, *, question: Question) -> dict[str, str]:
     """The edit form's values for a question's current version."""
-    return form_from_spec(question.current_version.spec, question.topic.slug)
+    return {**form_from_spec(question.current_version.spec, question.topic.slug),
+            "base_version": str(question.current_version.number)}
 
 
 def question_detail(session: Session, *, question: Question, min_attempts: int) -> dict[str, Any]:

@@ -187,7 +187,9 @@ async def _edit_post(request: Request, db, viewer: Viewer, question_id: int | No
     action = str(form.get("action") or "preview")
     draft, errors = qs.draft_from_form(form)
     note = str(form.get("note") or "")[:500]
-    form_values = {**draft.form, "note": note}  # what comes back on the page: the version note too
+    base = str(form.get("base_version") or "")
+    # What comes back on the page: the version note and the version the draft was opened from too.
+    form_values = {**draft.form, "note": note, "base_version": base}
     seed = secrets.randbelow(MAX_SEED) if action == "new-sample" else _seed(form.get("preview_seed"))
     answer, trial = _trial_answer(form, draft.data.get("type", ""))
     if action == "save":
@@ -199,8 +201,13 @@ async def _edit_post(request: Request, db, viewer: Viewer, question_id: int | No
                 else:
                     question = _question_or_404(session, question_id)
                     version = qs.update(session, question=question, draft=draft, actor_id=viewer.user_id, form=True,
-                                        errors=errors, note=note)
+                                        errors=errors, note=note,
+                                        base_version=int(base) if base.isascii() and base.isdigit() else None)
                     target = f"/admin/questions/{question_id}?saved={'version' if version else 'same'}"
+        except qs.DraftConflict as exc:
+            # The draft stays; saving it again now is a deliberate choice to replace the newer version.
+            return _editor(request, db, form={**form_values, "base_version": str(exc.current)}, errors=exc.errors,
+                           preview=None, seed=seed, trial=trial, question_id=question_id, status_code=409)
         except qs.DraftInvalid as exc:
             return _editor(request, db, form=form_values, errors=exc.errors, preview=None, seed=seed, trial=trial,
                            question_id=question_id, status_code=422)
@@ -524,15 +531,25 @@ def api_question(request: Request, db: DbDep, viewer: StaffApi, question_id: Row
     return detail
 
 
-@api.put("/questions/{question_id}", response_model=Created, responses={422: {"description": "the errors by field"}})
+@api.put("/questions/{question_id}", response_model=Created, responses={422: {"description": "the errors by field"}, 409: {"description": "another version is current since base_version"}})
 def api_update(db: DbDep, viewer: StaffApi, question_id: RowId,
                body: Annotated[dict[str, Any], Body(description="the whole question, plus \"topic\"")]):
-    """Save a new version of a question (none when nothing changed); 422 lists the errors by field."""
+    """Save a new version of a question (none when nothing changed); 422 lists the errors by field.
+
+    With "base_version" (the version the edit started from), 409 when another version is current by now.
+    """
+    body = dict(body)
+    base = body.pop("base_version", None)
+    if base is not None and (isinstance(base, bool) or not isinstance(base, int)):
+        return _invalid({"base_version": ["must be a version number"]})
     try:
         with db.writing() as session:
             question = _question_or_404(session, question_id)
-            qs.update(session, question=question, draft=qs.draft_from_json(body), actor_id=viewer.user_id)
+            qs.update(session, question=question, draft=qs.draft_from_json(body), actor_id=viewer.user_id,
+                      base_version=base)
             out = {"id": question.id, "slug": question.slug, "version": question.current_version.number}
+    except qs.DraftConflict as exc:
+        return JSONResponse({"detail": exc.errors["question"][0], "current_version": exc.current}, status_code=409)
     except qs.DraftInvalid as exc:
         return _invalid(exc.errors)
     return out

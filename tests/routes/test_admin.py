@@ -513,3 +513,27 @@ def test_admin_pages_carry_a_strict_csp(client):
         page = parse_html(client.get(url).text)
         assert all(s.get("src", "").startswith("/static/") for s in page.select("script"))
         assert page.select("[style]") == []
+
+
+def test_two_editors_do_not_silently_undo_each_other(client, db):
+    log_in_as(client, "instructor", "ines")
+    qid = question_id(db, "dropout-purpose")
+    _page, tab_a = _form(client, f"/admin/questions/{qid}")
+    _page, tab_b = _form(client, f"/admin/questions/{qid}")
+    saved = client.post(f"/admin/questions/{qid}", data={**tab_a, "explanation": "Tab A's better explanation.",
+                                                        "action": "save"}, follow_redirects=False)
+    assert saved.status_code == 303
+    stale = client.post(f"/admin/questions/{qid}", data={**tab_b, "tags": "dropout, extra", "action": "save"})
+    assert stale.status_code == 409
+    page = parse_html(stale.text)
+    assert "saved version 2 by ines" in page.select_one("#err-question").get_text()
+    assert page.select_one("#q-tags")["value"] == "dropout, extra", "the stale draft is kept"
+    base = page.select_one("input[name=base_version]")["value"]
+    assert base == "2"
+    again = client.post(f"/admin/questions/{qid}", data={**tab_b, "tags": "dropout, extra", "base_version": base,
+                                                         "action": "save"}, follow_redirects=False)
+    assert again.status_code == 303, "saving the kept draft again is a deliberate choice"
+    current = client.get(f"/api/admin/questions/{qid}").json()["question"]
+    api = client.put(f"/api/admin/questions/{qid}", json={**current, "base_version": 1})
+    assert api.status_code == 409 and api.json()["current_version"] == 3
+    assert client.put(f"/api/admin/questions/{qid}", json={**current, "base_version": 3}).status_code == 200
