@@ -8,10 +8,15 @@ The rules, in the order they apply:
 - Percent: ``45%`` reads as 0.45. (The scorer also accepts the bare number, 45, when that is
   what is expected; see ``numeric.py``.)
 - Thousands separators: outside brackets, a comma followed by exactly three digits and no space,
-  in a run that starts with one to three digits, is a thousands separator: ``1,792`` is 1792,
-  ``12,345.6`` is 12345.6. ``1, 792``, ``1,79`` and ``1,2,345`` are lists, and inside brackets a
-  comma always separates values (``[100,200]`` is two values). A thin space between digit
-  groups (``1 792`` with U+2009/U+202F) and ``1_792`` are thousands separators too.
+  in a run that starts with one to three digits (not starting with 0), is a thousands separator:
+  ``1,792`` is 1792, ``12,345.6`` is 12345.6. ``1, 792``, ``1,79`` and ``1,2,345`` are lists, and
+  inside brackets a comma always separates values (``[100,200]`` is two values). A thin space
+  between digit groups (``1 792`` with U+2009/U+202F) and ``1_792`` are thousands separators too.
+- Decimal commas are refused, never misread: outside brackets, a run whose first group starts
+  with 0 and that has a single comma (``0,25``, ``0,149; 0,331``) or only three-digit groups
+  after it (``0,000,001``, ``05,000``) raises, asking for a decimal point. ``0,1,0`` is a list.
+- Non-finite values: ``nan``, ``inf``, ``infinity`` and ``∞`` (with a sign or not) standing as a
+  value (``[1, nan]``, ``-inf``) are refused; as a word in a sentence they are ignored.
 - Lists: values separated by commas, spaces, ``x``, ``×`` or ``by`` (``10x10``, ``10 by 10``,
   ``(10, 10)``, ``[10, 10]``); ``name = value`` labels between comma-separated values are allowed.
 - Matrices: nested brackets ``[[1,2],[3,4]]``, several bracketed rows ``[1,2] [3,4]``, or rows
@@ -23,7 +28,7 @@ The rules, in the order they apply:
   bracketed remark with words in it when numbers stand outside it ("0.73 (rounded)").
 
 Anything else raises AnswerFormatError with a reason: no number, several numbers among words,
-a calculation (``12 - 3``), unbalanced brackets, ragged rows, non-finite values.
+a calculation (``12 - 3``), unbalanced brackets, ragged rows, non-finite values, decimal commas.
 """
 
 from __future__ import annotations
@@ -84,7 +89,11 @@ _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+"
 
 _S = r"[ \t]*"
 _PLAIN = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
-_CORE_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?!\d|,\d)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_CORE_THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:,\d{3})+(?!\d|,\d)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+# A run starting with a 0 group cannot be thousands grouping: with one comma ("0,25") or only
+# three-digit groups after it ("0,000,001") it is a decimal comma (or a misplaced one).
+_DECIMAL_COMMA = re.compile(r"0\d*(?:,\d+|(?:,\d{3})+)(?!\d|,\d)")
+_NONFINITE = re.compile(r"(?:nan|inf(?:inity)?)\b|∞", re.IGNORECASE)
 _CORE = re.compile(r"(?:\d+(?:_\d+)*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 _SUP = r"[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+"
 _EXPONENT = r"\(?" + _S + r"([-+]?\d+(?:\.\d+)?)" + _S + r"\)?"
@@ -100,6 +109,9 @@ _TIMES_X = re.compile(r"[xX](?=" + _S + r"[-+]?\.?\d)")
 
 _OPEN, _CLOSE = "([{", ")]}"
 _EQ_CHARS = "=≈→"
+# Tokens around a value in a list: a nan/inf between two of these is a value, not a word.
+_BEFORE_VALUE = ("open", "comma", "semi", "nl", "eq", "colon", "times")
+_AFTER_VALUE = ("close", "comma", "semi", "nl", "times", "punct")
 _OP_CHARS = "+-*/^·"
 _TIMES_WORDS = {"x", "by"}
 
@@ -112,6 +124,7 @@ class _Tok:
     text: str = ""
     value: float = 0.0
     pct: bool = False
+    refused: str = ""  # why this value cannot be read (decimal comma); raised if it is kept
 
 
 @dataclass
@@ -172,10 +185,23 @@ def _power(base: float, exp: float, raw: str) -> float:
 def _read_number(text: str, pos: int, negative: bool, sign_start: int, depth: int) -> _Tok:
     """Read one number starting at pos (a digit or '.'), with its suffixes."""
     thousands_ok = depth == 0 and (pos == 0 or text[pos - 1] != ",")
-    m = _CORE_THOUSANDS.match(text, pos) if thousands_ok else None
-    m = m or _CORE.match(text, pos)
-    assert m is not None  # the caller saw a digit
-    value = float(m.group(0).replace(",", "").replace("_", ""))
+    refused = ""
+    m = _DECIMAL_COMMA.match(text, pos) if thousands_ok else None
+    if m:
+        core = m.group(0)
+        head, _, tail = core.partition(",")
+        value = float(head + "." + tail.replace(",", ""))
+        own = head == "0" and "," not in tail  # "0,25": show the learner's own number
+        example, shown = (f"0.{tail}", core) if own else ("0.149", "0,149")
+        refused = (
+            f"{_quote(core)} looks like a decimal comma; "
+            f"write decimals with a point ({example}, not {shown})"
+        )
+    else:
+        m = _CORE_THOUSANDS.match(text, pos) if thousands_ok else None
+        m = m or _CORE.match(text, pos)
+        assert m is not None  # the caller saw a digit
+        value = float(m.group(0).replace(",", "").replace("_", ""))
     end = m.end()
     sci = _SCI.match(text, end)
     if sci:
@@ -205,7 +231,7 @@ def _read_number(text: str, pos: int, negative: bool, sign_start: int, depth: in
     raw = text[sign_start:end]
     if not math.isfinite(value):
         raise AnswerFormatError(f"{_quote(raw)} is too large to read as a number")
-    return _Tok("num", sign_start, end, raw, value, bool(pct))
+    return _Tok("num", sign_start, end, raw, value, bool(pct), refused)
 
 
 def _starts_number(text: str, pos: int) -> bool:
@@ -264,6 +290,10 @@ def _scan(text: str) -> list[_Tok]:
                     toks.append(tok)
                     pos = tok.end
                     continue
+            elif (m := _NONFINITE.match(text, j)) and (prev is None or prev.kind in _BEFORE_VALUE):
+                toks.append(_Tok("word", pos, m.end(), text[pos : m.end()]))  # "-inf"
+                pos = m.end()
+                continue
             toks.append(_Tok("op", pos, pos + 1, c))
             pos += 1
         elif _starts_number(text, pos):
@@ -302,10 +332,48 @@ def _scan(text: str) -> list[_Tok]:
         elif m := _WORD.match(text, pos):
             toks.append(_Tok("word", pos, m.end(), m.group(0)))
             pos = m.end()
+        elif c == "∞":
+            toks.append(_Tok("word", pos, pos + 1, c))
+            pos += 1
         else:
             toks.append(_Tok("punct", pos, pos + 1, c))
             pos += 1
+    return _mark_nonfinite(toks)
+
+
+def _mark_nonfinite(toks: list[_Tok]) -> list[_Tok]:
+    """Turn "nan", "inf", "infinity" or "∞" standing as a value ("[1, nan]", "-inf") into a value.
+
+    As a word in a sentence ("as n goes to infinity, 0.5") they stay words and are ignored.
+    """
+    for k, t in enumerate(toks):
+        if t.kind != "word" or not _NONFINITE.fullmatch(t.text.lstrip("+-").strip()):
+            continue
+        prev = toks[k - 1] if k > 0 else None
+        nxt = toks[k + 1] if k + 1 < len(toks) else None
+        if (prev is None or prev.kind in _BEFORE_VALUE) and (
+            nxt is None or nxt.kind in _AFTER_VALUE
+        ):
+            toks[k] = _Tok(
+                "num",
+                t.start,
+                t.end,
+                t.text,
+                math.nan,
+                refused=(
+                    f"the answer holds a value that is not a finite number ({_quote(t.text)}); "
+                    "write a finite number"
+                ),
+            )
     return toks
+
+
+def _check_refused(toks: list[_Tok]) -> None:
+    """Raise for a kept value that cannot be read: a decimal comma first, then a non-finite value."""
+    refused = [t for t in toks if t.kind == "num" and t.refused]
+    if refused:
+        decimal = [t for t in refused if not math.isnan(t.value)]
+        raise AnswerFormatError((decimal or refused)[0].refused)
 
 
 def _drop_working(toks: list[_Tok]) -> list[_Tok]:
@@ -529,6 +597,7 @@ def parse_numbers(text: str) -> ParsedNumbers:
         raise AnswerFormatError("the answer is empty")
     prepared = _prepare(text)
     toks = _drop_working(_scan(prepared))
+    _check_refused(toks)
     nested, bracketed = _structure(_nest(toks, prepared), prepared)
     parsed = _to_arrays(nested, text)
     if parsed.values.shape == (1,) and not bracketed:

@@ -115,7 +115,9 @@ def test_matrix_forms(text: str) -> None:
         ("1,7920", [1, 7920]),
         ("1,2,345", [1, 2, 345]),  # a comma run that is not all thousands groups is a list
         ("[100,200,300]", [100, 200, 300]),  # inside brackets commas always separate values
-        ("0,5", [0, 5]),  # no decimal commas
+        ("0,1,0", [0, 1, 0]),  # a run of several commas with a 0 group is still a list
+        ("1,000,000", 1_000_000),
+        ("12,345", 12345),
     ],
 )
 def test_thousands_separator_rule(text: str, expected) -> None:

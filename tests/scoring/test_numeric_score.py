@@ -86,7 +86,7 @@ def test_scalar_expected_vs_list_answer_is_a_shape_mismatch() -> None:
 
 
 def test_shape_mismatch_hints_at_decimal_comma() -> None:
-    s = score_numeric("0,5", expected=0.5)
+    s = score_numeric("1,5", expected=1.5)  # "0,5" is refused outright: test_numeric_refusals.py
     assert not s.correct
     assert "with a point" in s.feedback.message
 
