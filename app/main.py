@@ -30,7 +30,7 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, list[dict]]:
     errors = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
-        errors.append({"field": ".".join(loc), "message": err.get("msg", "invalid")})
+        errors.append({"field": ".".join(loc), "message": err.get("msg", "invalid").removeprefix("Value error, ")})
     first = errors[0] if errors else {"field": "", "message": "invalid request"}
     message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
     return message, errors

@@ -6,7 +6,7 @@ import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
 from app.answers import AnswerRejected
 from app.catalog import Filters, list_questions, topics_overview
@@ -65,10 +65,20 @@ class QuestionOut(BaseModel):
     answer_format: str | None = None
 
 
+def _no_booleans(value: Any) -> Any:
+    """true/false is no answer: without this, JSON's true would be read as the number 1 (option 1)."""
+    if isinstance(value, bool) or (isinstance(value, list) and any(isinstance(v, bool) for v in value)):
+        raise ValueError("an answer is text, a number, or a list of numbers or option ids, not true or false")
+    return value
+
+
 class AnswerIn(BaseModel):
-    answer: str | int | list[str | int] = Field(description="text, a number, or option ids (a list for multiple choice)")
-    seed: int | None = Field(None, description="the seed the question was shown with (computed and choice questions)")
-    time_spent_ms: int | None = Field(None, ge=0, le=86_400_000)
+    model_config = ConfigDict(extra="forbid")  # a misspelt field ("seeds") is an error, not silently ignored
+
+    answer: Annotated[str | int | float | list[str | int | float], BeforeValidator(_no_booleans)] = Field(
+        description="text, a number, a list of numbers, or option ids (a list for multiple choice)")
+    seed: StrictInt | None = Field(None, description="the seed the question was shown with (computed and choice questions)")
+    time_spent_ms: StrictInt | None = Field(None, ge=0, le=86_400_000)
 
 
 class FeedbackOut(BaseModel):
@@ -89,7 +99,9 @@ class AnswerOut(BaseModel):
 
 
 class RatingIn(BaseModel):
-    rating: int = Field(ge=1, le=4, description="1 Again, 2 Hard, 3 Good, 4 Easy")
+    model_config = ConfigDict(extra="forbid")
+
+    rating: StrictInt = Field(ge=1, le=4, description="1 Again, 2 Hard, 3 Good, 4 Easy")
 
 
 class RatingOut(BaseModel):

@@ -170,3 +170,15 @@ def test_question_ids_beyond_the_database_range_are_not_found(client):
     assert client.post(f"/api/questions/{big}/answers", json={"answer": "x"}).status_code == 404
     assert client.get("/questions/\u00b2").status_code == 404  # a digit to str.isdigit, not to int()
     assert client.get(f"/next?after={big}", follow_redirects=False).status_code == 422
+
+
+def test_api_answer_body_is_read_strictly_and_naturally(client):
+    """A number may be sent as a JSON number; true/false, a boolean seed and unknown fields are refused."""
+    assert client.post("/api/questions/conv-size-fixed/answers", json={"answer": 10}).status_code == 200
+    bad = [({"answer": True}, "not true or false"), ({"answer": [True]}, "not true or false"),
+           ({"answer": "10x10", "seed": True}, "seed"), ({"answer": "10x10", "seeds": 3}, "seeds")]
+    for body, reason in bad:
+        r = client.post("/api/questions/conv-size-fixed/answers", json=body)
+        assert r.status_code == 422 and reason in r.json()["detail"], (body, r.json())
+    attempt = client.post("/api/questions/conv-size-fixed/answers", json={"answer": "10x10"}).json()["attempt_id"]
+    assert client.post(f"/api/attempts/{attempt}/rating", json={"rating": True}).status_code == 422
