@@ -270,6 +270,11 @@ def _query_words(query: str | None) -> tuple[str, ...]:
     return tuple(_WORD.findall((query or "").lower())[:MAX_QUERY_WORDS])
 
 
+def searchable(query: str | None) -> bool:
+    """Whether a search has any word to look for ("🧠" or "^" has none, and filters nothing)."""
+    return bool(_query_words(query))
+
+
 def _match_clause(dialect: str, words: tuple[str, ...]) -> Any:
     if dialect == "sqlite":
         # Each word quoted (so FTS5 operators in user input are just text) and prefix-matched.

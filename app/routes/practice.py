@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from app import question_pages
 from app.answers import AnswerRejected
 from app.bank_schema import DIFFICULTIES, QUESTION_TYPES
-from app.catalog import STATUSES, Filters, list_questions, topics_overview
+from app.catalog import STATUSES, Filters, list_questions, searchable, topics_overview
 from app.deps import DbDep, RowId, ViewerDep, check_csrf, get_viewer
 from app.models import MAX_ROW_ID
 from app.practice import (
@@ -62,21 +62,32 @@ async def question_list(
     # of a sync route cost more than they do.
     filters = Filters(topic=_clean(topic), difficulty=_clean(difficulty, DIFFICULTIES), type=_clean(type, QUESTION_TYPES),
                       status=_clean(status, STATUSES), q=(q or "").strip()[:200] or None)
+    # Values from a hand-edited address that filter nothing are named on the page, not silently dropped.
+    ignored = tuple(f"{name} “{raw.strip()[:40]}”" for name, raw, kept in (
+        ("difficulty", difficulty, filters.difficulty), ("type", type, filters.type), ("status", status, filters.status))
+        if (raw or "").strip() and kept is None)
+    unsearchable = filters.q is not None and not searchable(filters.q)
     generation = db.bank_generation()  # read first: the key may be older than the rows, never newer
     with db.reading() as session:
         items, total = list_questions(session, filters=filters, user_id=viewer.user_id, limit=PAGE_SIZE,
                                       offset=(page - 1) * PAGE_SIZE)
-    pages = max(1, -(-total // PAGE_SIZE))
+        pages = max(1, -(-total // PAGE_SIZE))
+        if page > pages:  # past the end (an old link, a typed number): the last page
+            page = pages
+            items, total = list_questions(session, filters=filters, user_id=viewer.user_id, limit=PAGE_SIZE,
+                                          offset=(page - 1) * PAGE_SIZE)
 
     def context() -> dict:  # only when the page is not cached yet
         with db.reading() as session:
             topics = topics_overview(session, None)
+        unknown_topic = filters.topic if filters.topic and filters.topic not in {t["slug"] for t in topics} else None
         return {"items": items, "total": total, "filters": filters, "topics": topics, "page": page, "pages": pages,
-                "difficulties": DIFFICULTIES, "types": QUESTION_TYPES, "statuses": STATUSES}
+                "difficulties": DIFFICULTIES, "types": QUESTION_TYPES, "statuses": STATUSES, "ignored": ignored,
+                "unsearchable": unsearchable, "unknown_topic": unknown_topic}
 
     # The same for everyone shown the same rows with the same statuses (most pages: all "new"), so
     # rendered once per process; the rows' text comes from the bank, hence its generation in the key.
-    key = ("list", generation, filters, page, total, tuple((item["id"], item["status"]) for item in items))
+    key = ("list", generation, filters, ignored, page, total, tuple((item["id"], item["status"]) for item in items))
     return render_once(request, "practice/list.html", key, context, {})
 
 

@@ -186,3 +186,15 @@ def test_security_headers(client):
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_list_says_what_a_hand_edited_address_did(client):
+    """Past the last page shows the last page; a search with no words, an unknown topic or filter value say so."""
+    last = parse_html(client.get("/questions?page=999").text)
+    assert last.select("ol.question-list li") and "Page 999" not in last.get_text()
+    emoji = parse_html(client.get("/questions?q=%F0%9F%A7%A0").text).select_one("#result-count").get_text()
+    assert "has no words to search for" in emoji
+    nope = parse_html(client.get("/questions?topic=nope").text).select_one("#result-count").get_text()
+    assert "There is no topic “nope”" in nope
+    ignored = parse_html(client.get("/questions?difficulty=hard").text).select_one("#ignored-filters").get_text()
+    assert "difficulty “hard”" in ignored
