@@ -164,7 +164,12 @@
       if (result.response.ok) {
         clearDraft(JSON.stringify(answer));
         const at = new Date(result.data.saved_at);
-        showState("Saved at " + at.toLocaleTimeString(), "ok");
+        if (result.data.warning) {
+          showState("Saved at " + at.toLocaleTimeString() + ", but it cannot be read as a number yet: " +
+                    result.data.warning + ".", "bad");
+        } else {
+          showState("Saved at " + at.toLocaleTimeString(), "ok");
+        }
         markCell(isAnswered(answer));
       } else if (result.response.status === 409) {
         closed = true;

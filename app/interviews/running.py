@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from app.db import Statements
 from app.models import Interview, InterviewItem, QuestionVersion, utcnow
 from app.questions_view import load_version, question_card, question_json, spec_for, version_spec
+from app.scoring.numeric_parse import parse_numbers
+from app.scoring.types import AnswerFormatError
 
 CHOICE_TYPES = ("single_choice", "multiple_choice")
 MAX_CHOICES = 50
@@ -169,10 +171,25 @@ _SAVE_POSITION = (update(Interview.__table__).where(Interview.__table__.c.id == 
                   .values(current_position=bindparam("position")))
 
 
+def format_warning(kind: str, answer: Any) -> str | None:
+    """Why a typed numeric answer cannot be read as numbers (it is saved anyway), or None."""
+    if kind not in ("numeric", "computed") or not isinstance(answer, str) or not answer.strip():
+        return None
+    try:
+        parse_numbers(answer)
+    except AnswerFormatError as exc:
+        return str(exc)
+    return None
+
+
 def save_answer(stmts: Statements, *, public_id: str, user_id: int | None, position: int, answer: Any,
                 elapsed_ms: int | None, grace_seconds: int, max_chars: int, flagged: bool | None = None,
-                now: datetime | None = None) -> datetime:
-    """Store an answer as typed (not scored) while the interview is open; returns when it was saved."""
+                now: datetime | None = None) -> tuple[datetime, str | None]:
+    """Store an answer as typed (not scored) while the interview is open.
+
+    Returns when it was saved and, for a numeric answer that cannot be read, why: the candidate is
+    told while there is time to fix it (what the answer is worth is not said before the report).
+    """
     # Prebuilt statements on the driver (see Statements): the autosave is the interview's most frequent request.
     now = now or utcnow()
     if user_id is None or not public_id or len(public_id) > 40:
@@ -193,7 +210,7 @@ def save_answer(stmts: Statements, *, public_id: str, user_id: int | None, posit
         values["flagged"] = flagged
     stmts.run(_SAVE_ITEM[flagged is not None], {"item_id": item_id, **values})
     stmts.run(_SAVE_POSITION, {"interview_id": interview_id, "position": position})
-    return now
+    return now, format_warning(spec.type, values["answer"])
 
 
 def set_flag(session: Session, *, public_id: str, user_id: int | None, position: int, flagged: bool,

@@ -161,7 +161,7 @@ async def api_save(request: Request, public_id: str, position: Position, body: A
     settings = request.app.state.settings
     try:
         with db.direct_writing() as stmts:
-            saved_at = iv.save_answer(stmts, public_id=public_id, user_id=viewer.user_id, position=position,
+            saved_at, warning = iv.save_answer(stmts, public_id=public_id, user_id=viewer.user_id, position=position,
                                       answer=body.answer, elapsed_ms=body.elapsed_ms, flagged=body.flagged,
                                       grace_seconds=settings.interview_grace_seconds,
                                       max_chars=settings.max_answer_chars)
@@ -173,7 +173,8 @@ async def api_save(request: Request, public_id: str, position: Position, body: A
         raise HTTPException(422, f"answer: {exc}") from None
     except iv.InterviewClosed as exc:
         return _closed(request, db, public_id, viewer, exc)
-    return {"saved_at": saved_at.isoformat(), "position": position, "server_time": utcnow().isoformat()}
+    return {"saved_at": saved_at.isoformat(), "position": position, "server_time": utcnow().isoformat(),
+            "warning": warning}
 
 
 @api.put("/{public_id}/flags/{position}")
@@ -388,9 +389,10 @@ def save(
     value: Any = list(choice or []) if kind in ("single_choice", "multiple_choice") else (answer or "")
     try:
         with db.direct_writing() as stmts:
-            iv.save_answer(stmts, public_id=public_id, user_id=viewer.user_id, position=position, answer=value,
-                           elapsed_ms=elapsed, flagged=flagged == "1", grace_seconds=settings.interview_grace_seconds,
-                           max_chars=settings.max_answer_chars)
+            _, warning = iv.save_answer(stmts, public_id=public_id, user_id=viewer.user_id, position=position,
+                                        answer=value, elapsed_ms=elapsed, flagged=flagged == "1",
+                                        grace_seconds=settings.interview_grace_seconds,
+                                        max_chars=settings.max_answer_chars)
     except iv.InterviewNotFound:
         raise HTTPException(404, NOT_FOUND) from None
     except iv.BadAnswer as exc:
@@ -403,6 +405,11 @@ def save(
         if not exc.finished:
             _expire(request, db, public_id, viewer.user_id)
         return render(request, "interviews/closed.html", {"message": exc.message, "id": public_id}, status_code=409)
+    if warning and go != "finish":
+        # Saved, but unreadable as numbers: shown once on this question while there is time to fix it.
+        return _question_page(request, db, viewer, public_id, position,
+                              error=f"Saved, but it cannot be read as a number yet: {warning}. "
+                                    "Fix it, or move on: it will be scored as it stands.")
     target = position
     if go == "next":
         target = min(position + 1, count)

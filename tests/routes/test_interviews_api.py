@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 
 from app import interviews as iv
 from app.models import Attempt, Interview, InterviewItem, ReviewCard, utcnow
+from tests.helpers import page_form, parse_html
 
 
 def start(client, **overrides):  # noqa: ANN001, ANN201
@@ -339,3 +340,23 @@ def test_history_finishes_expired_interviews(client, app):
         s.execute(update(Interview).values(deadline=utcnow() - timedelta(hours=1)))
     rows = client.get("/api/interviews").json()
     assert rows[0]["status"] == "finished"
+
+
+def test_unreadable_number_is_saved_with_a_warning_in_time_to_fix_it(client):
+    body = start(client, count=5)
+    pid = body["id"]
+    numeric = [q for q in body["questions"] if q["type"] in ("numeric", "computed")]
+    free = [q for q in body["questions"] if q["type"] == "free_text"]
+    if not numeric:
+        pytest.skip("no numeric question drawn")
+    pos = numeric[0]["position"]
+    saved = client.put(f"/api/interviews/{pid}/answers/{pos}", json={"answer": "about one half, I think"}).json()
+    assert saved["warning"] and "number" in saved["warning"]
+    assert client.get(f"/api/interviews/{pid}").json()["answers"][str(pos)] == "about one half, I think", "kept"
+    assert client.put(f"/api/interviews/{pid}/answers/{pos}", json={"answer": "0.5"}).json()["warning"] is None
+    if free:
+        words = client.put(f"/api/interviews/{pid}/answers/{free[0]['position']}", json={"answer": "words only"})
+        assert words.json()["warning"] is None
+    _page, _form, fields = page_form(client, f"/interviews/{pid}/q/{pos}", "form#iv-form")
+    page = client.post(f"/interviews/{pid}/q/{pos}", data={**fields, "answer": "about one half", "go": "next"})
+    assert page.status_code == 200 and "cannot be read as a number yet" in parse_html(page.text).select_one("#answer-error").get_text()
