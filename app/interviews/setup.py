@@ -155,10 +155,9 @@ def validate_setup(session: Session, *, topics: list[str], count: Any, time_limi
         if available < count:
             what = ", ".join(names[t] for t in wanted) if wanted else "all topics"
             level = "" if difficulty == "mixed" else f" at {difficulty} level"
-            errors["count"] = (f"only {available} question{'s' if available != 1 else ''} match {what}{level}; "
-                               f"ask for {available} or fewer, or add topics" if available >= MIN_COUNT else
-                               f"only {available} question{'s' if available != 1 else ''} match {what}{level}; "
-                               "add topics or choose mixed difficulty")
+            found = f"only {available} question{'s match' if available != 1 else ' matches'} {what}{level}"
+            errors["count"] = (f"{found}; ask for {available} or fewer, or add topics" if available >= MIN_COUNT
+                               else f"{found}; add topics or choose mixed difficulty")
     if errors:
         raise SetupError(errors)
     minutes = time_limit_seconds / 60

@@ -59,7 +59,10 @@ async def login_submit(request: Request, db: DbDep, viewer: ViewerDep):
     if outcome.user is not None:
         return response
     if outcome.limited:
-        error, status = "Too many failed logins for this account or from this address. Wait a while and try again.", 429
+        minutes = max(1, round(request.app.state.settings.login_window_seconds / 60))
+        error = (f"Too many failed logins for this account or from this address. Try again in {minutes} "
+                 f"minute{'s' if minutes != 1 else ''}: failures older than that no longer count.")
+        status = 429
     else:
         error, status = "That name and password do not match an account.", 401
     page = render(request, "auth/login.html", {"username": username, "next": target, "error": error}, status_code=status)

@@ -39,9 +39,9 @@ def score_free_text(answer: str, *, rubric: Sequence[Any], prompt: str = "") -> 
     if not answer.strip():
         message = "The answer is empty."
     elif not covered:
-        message = f"Your answer did not cover any of the {n} key points."
+        message = f"Your answer did not cover any of the {n} key points." if n != 1 else "Your answer did not cover the key point."
     elif not missed:
-        message = f"You covered all {n} key points."
+        message = f"You covered all {n} key points." if n != 1 else "You covered the key point."
     else:
         message = f"You covered {len(covered)} of {n} key points."
     if covered and missed:
