@@ -24,8 +24,10 @@ from app.models import Attempt, Question
 
 # Below these, a figure says more about chance than about the question.
 MIN_PAIRS = 3
+MIN_LEARNERS = 3  # one person answering twelve times says little about how hard a question is
 EASY, HARD, FLAT = 0.9, 0.3, 0.2
-FLAGS = {"too_easy": "too easy", "too_hard": "too hard", "non_discriminating": "non-discriminating"}
+FLAGS = {"too_easy": "too easy", "too_hard": "too hard", "non_discriminating": "non-discriminating",
+         "reversed": "reversed: check the answer key"}
 # On SQLite, a query about at least this share of the bank reads the attempts table straight through (_Attempts).
 SCAN_SHARE = 0.25
 
@@ -75,11 +77,11 @@ class _Attempts:
         return "attempts AS a"
 
 
-def _facility(session: Session, attempts: _Attempts, ids: list[int]) -> dict[int, tuple[int, float]]:
-    """Per question: how many attempts, and their mean score."""
-    stmt = _ids(f"SELECT a.question_id, count(*), avg(a.score) FROM {attempts.table(ids)} "
+def _facility(session: Session, attempts: _Attempts, ids: list[int]) -> dict[int, tuple[int, int, float]]:
+    """Per question: how many attempts, by how many learners, and their mean score."""
+    stmt = _ids(f"SELECT a.question_id, count(*), count(DISTINCT a.user_id), avg(a.score) FROM {attempts.table(ids)} "
                 "WHERE a.question_id IN :ids GROUP BY a.question_id")
-    return {qid: (int(n), float(mean)) for qid, n, mean in session.execute(stmt, {"ids": ids})}
+    return {qid: (int(n), int(people), float(mean)) for qid, n, people, mean in session.execute(stmt, {"ids": ids})}
 
 
 def _median_times(session: Session, attempts: _Attempts, ids: list[int]) -> dict[int, int]:
@@ -156,15 +158,18 @@ def _user_mean_discrimination(session: Session, attempts: _Attempts, ids: list[i
             FROM per_learner q JOIN learner u ON u.user_id = q.user_id WHERE u.n > q.n)""", ids)
 
 
-def _flags(attempts: int, facility: float, discrimination: float | None, min_attempts: int) -> list[str]:
-    if attempts < min_attempts:
+def _flags(attempts: int, learners: int, facility: float, discrimination: float | None, min_attempts: int) -> list[str]:
+    if attempts < min_attempts or learners < MIN_LEARNERS:
         return []
     flags = []
     if facility > EASY:
         flags.append("too_easy")
     if facility < HARD:
         flags.append("too_hard")
-    if discrimination is not None and discrimination < FLAT:
+    if discrimination is not None and discrimination < -FLAT:
+        # Strong learners miss it and weak ones get it: most often a wrong answer key.
+        flags.append("reversed")
+    elif discrimination is not None and discrimination < FLAT:
         flags.append("non_discriminating")
     return flags
 
@@ -173,7 +178,7 @@ def question_stats(session: Session, *, question_ids: list[int], min_attempts: i
                    missed_top: int = 3) -> dict[int, dict[str, Any]]:
     """Statistics for each of the questions (every id gets an entry, empty when never attempted)."""
     out: dict[int, dict[str, Any]] = {
-        qid: {"attempts": 0, "facility": None, "discrimination": None, "discrimination_method": None,
+        qid: {"attempts": 0, "learners": 0, "facility": None, "discrimination": None, "discrimination_method": None,
               "discrimination_n": 0, "median_time_ms": None, "missed": [], "flags": []}
         for qid in question_ids}
     ids = list(dict.fromkeys(question_ids))
@@ -192,15 +197,15 @@ def question_stats(session: Session, *, question_ids: list[int], min_attempts: i
     by_user = _user_mean_discrimination(session, attempts, fallback) if fallback else {}
     fallback = set(fallback)
     for qid in attempted:
-        n_attempts, mean = facility[qid]
+        n_attempts, learners, mean = facility[qid]
         if qid in fallback:
             method, (n_pairs, r) = "user mean", by_user.get(qid, (0, None))
         else:
             method, (n_pairs, r) = "interview", by_interview[qid]
         out[qid].update({
-            "attempts": n_attempts, "facility": mean, "discrimination": r, "discrimination_method": method,
+            "attempts": n_attempts, "learners": learners, "facility": mean, "discrimination": r, "discrimination_method": method,
             "discrimination_n": n_pairs, "median_time_ms": medians.get(qid), "missed": missed.get(qid, []),
-            "flags": _flags(n_attempts, mean, r, min_attempts)})
+            "flags": _flags(n_attempts, learners, mean, r, min_attempts)})
     return out
 
 

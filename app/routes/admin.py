@@ -25,7 +25,8 @@ from app.transfer import FORMATS, export_questions
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 api = APIRouter(prefix="/api/admin", tags=["admin"])
-FLAG_NAMES = {"too_easy": "Too easy", "too_hard": "Too hard", "non_discriminating": "Non-discriminating"}
+FLAG_NAMES = {"too_easy": "Too easy", "too_hard": "Too hard", "non_discriminating": "Non-discriminating",
+              "reversed": "Reversed (check the key)"}
 EXPORT_TYPES = {"yaml": ("application/x-yaml", "yaml"), "json": ("application/json", "json"),
                 "gift": ("text/plain", "gift"), "moodle-xml": ("application/xml", "xml")}
 AUDIT_PAGE = 50
@@ -495,7 +496,7 @@ def api_questions(
     type: Literal["free_text", "single_choice", "multiple_choice", "numeric", "computed"] | None = None,
     difficulty: Literal["beginner", "intermediate", "advanced"] | None = None,
     state: Literal["active", "archived", "all"] = "active",
-    flag: Literal["too_easy", "too_hard", "non_discriminating"] | None = None,
+    flag: Literal["too_easy", "too_hard", "non_discriminating", "reversed"] | None = None,
 ) -> dict[str, Any]:
     """Questions with their statistics: attempts, facility, discrimination (and how it was computed), flags."""
     with db.reading() as session:

@@ -97,7 +97,7 @@ def test_facility_median_and_missed_points(db, data):
     assert _stats(db, [data["A"]], missed_top=1)[data["A"]]["missed"] == [{"point": "p1", "count": 2}]
     c = st[data["C"]]
     assert (c["attempts"], c["facility"]) == (4, 0.5)
-    assert st[data["J"]] == {"attempts": 0, "facility": None, "discrimination": None, "discrimination_method": None,
+    assert st[data["J"]] == {"attempts": 0, "learners": 0, "facility": None, "discrimination": None, "discrimination_method": None,
                              "discrimination_n": 0, "median_time_ms": None, "missed": [], "flags": []}
 
 
@@ -168,3 +168,27 @@ def test_the_admin_api_shows_the_figures(client, db, data):
     assert items["stats-a"]["discrimination"] == pytest.approx(1 / math.sqrt(2))
     assert items["stats-d"]["flags"] == []  # the app's threshold is 10 attempts
     assert items["stats-b"]["median_time_ms"] == 3_000
+
+
+def test_one_learner_flags_nothing_and_a_reversed_item_is_named(db, data):
+    """Twelve wrong answers by one guest are not "too hard"; strong learners missing what weak ones get is "reversed"."""
+    with db.writing() as s:
+        lone, rev = _question(s, "stats-lone"), _question(s, "stats-rev")
+        users = []
+        for _ in range(6):
+            u = User(is_guest=True)
+            s.add(u)
+            s.flush()
+            users.append(u.id)
+        for _ in range(12):
+            _attempt(s, users[0], lone, 0.0)
+        other = _question(s, "stats-other")
+        # The three strong learners (right on another question) miss rev; the three weak ones get it.
+        for n, uid in enumerate(users):
+            strong = n < 3
+            _attempt(s, uid, other, 1.0 if strong else 0.0)
+            _attempt(s, uid, rev, 0.0 if strong else 1.0)
+        lone_id, rev_id = lone.id, rev.id
+    st = _stats(db, [lone_id, rev_id])
+    assert st[lone_id]["learners"] == 1 and st[lone_id]["flags"] == []
+    assert st[rev_id]["discrimination"] < -0.2 and st[rev_id]["flags"] == ["reversed"]
