@@ -194,7 +194,10 @@ def page(context):  # noqa: ANN001, ANN201
 
 
 def shoot(page, name: str) -> None:  # noqa: ANN001
-    """Full-page screenshots at 375 px and 1280 px wide, into test-artifacts/screenshots/."""
+    """Full-page screenshots at 375 px and 1280 px wide, into test-artifacts/screenshots/.
+
+    At each width the page must not scroll sideways: wide tables and formulas scroll in their own box.
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     before = page.viewport_size or {"width": 1280, "height": 900}
     for width in WIDTHS:
@@ -202,6 +205,8 @@ def shoot(page, name: str) -> None:  # noqa: ANN001
         path = SCREENSHOTS / f"{name}-{width}.png"
         page.screenshot(path=str(path), full_page=True)
         _shots.append(path)
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= width, f"{name} at {width} px is {scroll} px wide: it scrolls sideways"
     page.set_viewport_size(before)
 
 
