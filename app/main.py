@@ -88,12 +88,17 @@ VALIDATION_ERROR_SCHEMA = {
 
 
 def _install_openapi(app: FastAPI) -> None:
-    """Describe 422 bodies as the app sends them: {"detail": str, "errors": [...]}."""
+    """Describe 422 bodies as the app sends them ({"detail": str, "errors": [...]}); title operations by docstring."""
 
     def openapi() -> dict:
         if app.openapi_schema is None:
             schema = FastAPI.openapi(app)
             schema.setdefault("components", {}).setdefault("schemas", {})["HTTPValidationError"] = VALIDATION_ERROR_SCHEMA
+            # Each operation titled by its docstring's first line, not its function's name ("Api Save").
+            for operations in schema.get("paths", {}).values():
+                for op in operations.values():
+                    if isinstance(op, dict) and op.get("description"):
+                        op["summary"] = op["description"].strip().splitlines()[0].rstrip(".")
         return app.openapi_schema
 
     app.openapi = openapi

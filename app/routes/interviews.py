@@ -271,7 +271,9 @@ def create_page(
                 if m is None:
                     errors["minutes"] = "Enter the time limit in minutes, e.g. 20."
                 elif not iv.MIN_SECONDS <= round(m * 60) <= iv.MAX_SECONDS:
-                    errors["minutes"] = f"Choose a time limit from 1 to {iv.MAX_SECONDS // 60} minutes."
+                    # Fractions are allowed (0.5 is a 30-second drill), so the message gives the real bounds.
+                    errors["minutes"] = (f"Choose a time limit from {iv.MIN_SECONDS} seconds ({iv.MIN_SECONDS / 60:.2g} "
+                                         f"minutes) to {iv.MAX_SECONDS // 60} minutes.")
                 try:
                     # Run the bank's checks too, so every problem shows at once, not one per try.
                     setup = iv.validate_setup(session, topics=values["topics"],

@@ -44,3 +44,11 @@ def test_every_route_answers_its_own_paths(app):
             if _first_route(app.router.routes, sample, method) is not route:
                 hidden.append(f"{method} {route.path}")
     assert hidden == []
+
+
+def test_api_docs_title_operations_in_words(client):
+    """/docs lists "Score an answer and store the attempt ...", not the function name "Api Answer"."""
+    paths = client.get("/openapi.json").json()["paths"]
+    summaries = [op["summary"] for ops in paths.values() for op in ops.values() if isinstance(op, dict)]
+    assert summaries and not [s for s in summaries if s.startswith("Api ")]
+    assert paths["/api/questions/{ref}/answers"]["post"]["summary"].startswith("Score an answer")
