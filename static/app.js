@@ -49,10 +49,16 @@
       if (radio) { radio.checked = true; rateForm.querySelector('button[value="next"]').click(); }
       return;
     }
-    if (answerForm && /^[1-9]$/.test(event.key)) {
-      const choices = answerForm.querySelectorAll('input[name="choice"]');
+    // Digits pick options, in practice and in interviews (whose autosave listens for "change").
+    const choiceForm = answerForm || document.getElementById("iv-form");
+    if (choiceForm && /^[1-9]$/.test(event.key)) {
+      const choices = choiceForm.querySelectorAll('input[name="choice"]:not(:disabled)');
       const choice = choices[Number(event.key) - 1];
-      if (choice) { choice.checked = choice.type === "radio" ? true : !choice.checked; choice.focus(); }
+      if (choice) {
+        choice.checked = choice.type === "radio" ? true : !choice.checked;
+        choice.focus();
+        choice.dispatchEvent(new Event("change", { bubbles: true }));
+      }
       return;
     }
     if (event.key === "n") {

@@ -123,3 +123,17 @@ def test_answer_typed_just_before_a_reload_is_never_lost(page):
     expect(page.locator("#iv-answer")).to_have_value(ANSWER)
     saved = page.request.get(f"/api/interviews/{interview}").json()
     assert saved["answers"][str(position)] == ANSWER
+
+
+def test_digit_keys_pick_options_and_autosave(page):
+    interview = start_interview(page, minutes="10", count=6)
+    for position in range(1, 7):
+        page.goto(f"/interviews/{interview}/q/{position}")
+        if page.locator("#iv-form input[name=choice]").count():
+            break
+    else:
+        pytest.skip("no choice question among the six drawn")
+    page.locator("h1").first.click()  # focus outside any field
+    page.keyboard.press("1")
+    expect(page.locator("#iv-form input[name=choice]").first).to_be_checked()
+    expect(page.locator("#iv-saved")).to_contain_text("Saved at", timeout=8_000)
