@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
-from app.models import Attempt, Question
+from app.models import Attempt, Question, QuestionVersion
 
 # Below these, a figure says more about chance than about the question.
 MIN_PAIRS = 3
@@ -110,10 +110,21 @@ def _missed_points(session: Session, attempts: _Attempts, ids: list[int], top: i
                "CROSS JOIN LATERAL json_array_elements_text(CASE WHEN json_typeof(a.feedback -> 'missed') = 'array' "
                "THEN a.feedback -> 'missed' ELSE '[]'::json END) AS j(value) "
                "WHERE a.question_id IN :ids GROUP BY a.question_id, j.value")
+    current = _current_points(session, ids)
     counts: dict[int, list[tuple[int, str]]] = {}
     for qid, point, n in session.execute(_ids(sql), {"ids": ids}):
+        if qid in current and point not in current[qid]:
+            continue  # a key point an edit has since removed from the rubric
         counts.setdefault(qid, []).append((-int(n), point))
     return {qid: [{"point": point, "count": -n} for n, point in sorted(rows)[:top]] for qid, rows in counts.items()}
+
+
+def _current_points(session: Session, ids: list[int]) -> dict[int, set[str]]:
+    """The key points of each free-text question's current rubric (earlier versions' attempts name old ones)."""
+    stmt = _ids("SELECT q.id, v.spec FROM questions q JOIN question_versions v ON v.id = q.current_version_id "
+                "WHERE q.id IN :ids").columns(spec=QuestionVersion.__table__.c.spec.type)
+    return {qid: {str(kp.get("point", "")) for kp in spec.get("rubric") or []}
+            for qid, spec in session.execute(stmt, {"ids": ids}) if isinstance(spec, dict) and spec.get("rubric")}
 
 
 def _correlations(session: Session, pairs: str, ids: list[int]) -> dict[int, tuple[int, float | None]]:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.admin import stats as admin_stats
 from app.admin.stats import bank_stats, pearson, question_stats
-from app.bank import create_question
+from app.bank import create_question, save_version
 from app.bank_schema import QuestionSpec
 from app.models import Attempt, Interview, InterviewItem, Question, Topic, User, utcnow
 
@@ -192,3 +192,20 @@ def test_one_learner_flags_nothing_and_a_reversed_item_is_named(db, data):
     st = _stats(db, [lone_id, rev_id])
     assert st[lone_id]["learners"] == 1 and st[lone_id]["flags"] == []
     assert st[rev_id]["discrimination"] < -0.2 and st[rev_id]["flags"] == ["reversed"]
+
+
+def test_missed_points_follow_the_current_rubric(db, data):
+    """A key point an edit removed no longer tops "most often missed"."""
+    def spec(points: list[str]) -> QuestionSpec:
+        return QuestionSpec.model_validate({
+            "slug": "stats-ft", "difficulty": "beginner", "type": "free_text", "prompt": "Explain the thing well?",
+            "rubric": [{"point": p, "phrasings": [p]} for p in points],
+            "model_answer": " ".join(points), "explanation": "Yes."})
+    with db.writing() as s:
+        topic = s.scalar(select(Topic).order_by(Topic.id))
+        q = create_question(s, topic=topic, spec=spec(["old idea", "kept idea"]), author="test", origin="admin")
+        for uid in (1, 2, 3):
+            _attempt(s, uid, q, 0.0, missed=["old idea", "kept idea"])
+        save_version(s, question=q, spec=spec(["kept idea", "new idea"]), author="test")
+        qid = q.id
+    assert [m["point"] for m in _stats(db, [qid])[qid]["missed"]] == ["kept idea"]
