@@ -23,3 +23,13 @@ def page_form(client, url: str, selector: str = "form.answer-form"):  # noqa: AN
     form = page.select_one(selector)
     assert form is not None, f"no {selector} on {url}"
     return page, form, hidden_fields(form)
+
+
+def guests(session, n: int) -> list[int]:  # noqa: ANN001
+    """The ids of n new guest users, added in the given session."""
+    from app.models import User
+
+    users = [User(is_guest=True) for _ in range(n)]
+    session.add_all(users)
+    session.flush()
+    return [u.id for u in users]

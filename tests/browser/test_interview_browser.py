@@ -35,6 +35,15 @@ def start_interview(page, *, minutes: str, count: int = 3) -> str:  # noqa: ANN0
     return page.locator("#iv-run").get_attribute("data-interview")
 
 
+def open_first_with(page, interview: str, selector: str, *, count: int) -> int:  # noqa: ANN001
+    """Open the first question of the interview that has the selector; its position (skip if none)."""
+    for position in range(1, count + 1):
+        page.goto(f"/interviews/{interview}/q/{position}")
+        if page.locator(selector).count():
+            return position
+    pytest.skip(f"no question with {selector} among the {count} drawn")
+
+
 def answer_shown_question(page) -> tuple[str, str]:  # noqa: ANN001
     """Answer whatever question is shown: text in the box, or the first option. Returns (kind, value)."""
     box = page.locator("#iv-answer")
@@ -106,12 +115,7 @@ def test_interview_pages_are_accessible(page):
 def test_answer_typed_just_before_a_reload_is_never_lost(page):
     """A reload that beats the autosave shows the typed answer again, and moving on never blanks it."""
     interview = start_interview(page, minutes="10", count=6)
-    for position in range(1, 7):
-        page.goto(f"/interviews/{interview}/q/{position}")
-        if page.locator("textarea#iv-answer").count():
-            break
-    else:
-        pytest.skip("no typed question among the six drawn")
+    position = open_first_with(page, interview, "textarea#iv-answer", count=6)
     page.locator("#iv-answer").fill(ANSWER)
     page.reload()  # before the 0.8 s autosave: only the save sent as the page unloads may carry it
     expect(page.locator("#iv-answer")).to_have_value(ANSWER)
@@ -127,12 +131,7 @@ def test_answer_typed_just_before_a_reload_is_never_lost(page):
 
 def test_digit_keys_pick_options_and_autosave(page):
     interview = start_interview(page, minutes="10", count=6)
-    for position in range(1, 7):
-        page.goto(f"/interviews/{interview}/q/{position}")
-        if page.locator("#iv-form input[name=choice]").count():
-            break
-    else:
-        pytest.skip("no choice question among the six drawn")
+    open_first_with(page, interview, "#iv-form input[name=choice]", count=6)
     page.locator("h1").first.click()  # focus outside any field
     page.keyboard.press("1")
     expect(page.locator("#iv-form input[name=choice]").first).to_be_checked()

@@ -20,7 +20,7 @@ from app.models import (
 )
 from app.passwords import hash_password
 from app.security import SESSION_COOKIE
-from tests.helpers import hidden_fields, page_form, parse_html
+from tests.helpers import guests, hidden_fields, page_form, parse_html
 
 ROLES = [None, "learner", "instructor", "admin"]
 
@@ -172,12 +172,7 @@ def test_discrimination_from_interviews_or_user_means(client, db):
     log_in_as(client, "instructor")
     slugs = ["dropout-purpose", "conv-size-fixed", "pooling-purpose"]
     with db.writing() as s:
-        users = []
-        for _ in range(5):
-            u = User(is_guest=True)
-            s.add(u)
-            s.flush()
-            users.append(u.id)
+        users = guests(s, 5)
     strong = [0.0, 0.25, 0.5, 0.75, 1.0]  # each user's ability
     # Practice only: discrimination falls back to each user's mean on the other questions.
     _attempts(db, "dropout-purpose", strong, user_ids=users)

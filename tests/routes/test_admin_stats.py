@@ -17,6 +17,7 @@ from app.admin.stats import bank_stats, pearson, question_stats
 from app.bank import create_question, save_version
 from app.bank_schema import QuestionSpec
 from app.models import Attempt, Interview, InterviewItem, Question, Topic, User, utcnow
+from tests.helpers import guests
 
 MIN = 3  # flag threshold used throughout
 
@@ -45,13 +46,7 @@ def data(db) -> dict[str, int]:  # noqa: ANN001
     """The dataset; returns question ids by letter."""
     with db.writing() as s:
         qs = {k: _question(s, f"stats-{k.lower()}") for k in "ABCDEGHIJ"}
-        users = []
-        for _ in range(10):
-            u = User(is_guest=True)
-            s.add(u)
-            s.flush()
-            users.append(u.id)
-        u = dict(enumerate(users, start=1))
+        u = dict(enumerate(guests(s, 10), start=1))
         # A and B: practice only. Times of A: 10, 20, 30 s and one unknown; of B: an even count.
         for n, (a, b, ta, tb) in enumerate([(1.0, 1.0, 10_000, 1_000), (0.5, 1.0, 20_000, 2_000),
                                             (0.0, 0.0, 30_000, 4_001), (0.5, 0.0, None, 9_000)], start=1):
@@ -174,12 +169,7 @@ def test_one_learner_flags_nothing_and_a_reversed_item_is_named(db, data):
     """Twelve wrong answers by one guest are not "too hard"; strong learners missing what weak ones get is "reversed"."""
     with db.writing() as s:
         lone, rev = _question(s, "stats-lone"), _question(s, "stats-rev")
-        users = []
-        for _ in range(6):
-            u = User(is_guest=True)
-            s.add(u)
-            s.flush()
-            users.append(u.id)
+        users = guests(s, 6)
         for _ in range(12):
             _attempt(s, users[0], lone, 0.0)
         other = _question(s, "stats-other")
