@@ -44,7 +44,7 @@ def question_problems(spec: QuestionSpec, seeds: int = SEEDS_PER_GENERATOR) -> l
     try:
         html = render_spec(spec)
     except MathError as exc:
-        return [(_field_with(spec, exc.latex), str(exc))]
+        return [(formula_field(spec, exc.latex), str(exc))]
     if spec.type == "numeric":
         a = spec.answer
         for shown in a.forms or [repr(a.value)]:
@@ -76,7 +76,7 @@ def question_problems(spec: QuestionSpec, seeds: int = SEEDS_PER_GENERATOR) -> l
     return problems
 
 
-def _field_with(spec: QuestionSpec, latex: str) -> str:
+def formula_field(spec: QuestionSpec, latex: str) -> str:
     """The field whose text holds a formula (the prompt when it cannot be told)."""
     texts = [("prompt", spec.prompt), ("model_answer", spec.model_answer), ("explanation", spec.explanation)]
     texts += [("options", f"{o.text} {o.why}") for o in spec.options or []]

@@ -15,7 +15,7 @@ from app.admin import audit
 from app.admin.stats import bank_stats, question_stats
 from app.answers import AnswerRejected, evaluate, present
 from app.bank import create_question, render_spec, save_version, update_search_index
-from app.bank_check import question_problems
+from app.bank_check import formula_field, question_problems
 from app.bank_schema import SLUG_RE, QuestionSpec
 from app.catalog import fts_match
 from app.generators import GENERATORS
@@ -194,22 +194,26 @@ def validate(draft: Draft, *, form: bool = False, errors: dict[str, list[str]] |
                     GENERATORS[spec.generator].instantiate(0, spec.params or None)
                 except Exception as exc:  # a generator refusing params is an authoring error, shown as such
                     _add(errors, "details" if form else "params", f"the generator refuses these params: {exc}")
-        if not errors:
-            for key, messages in self_check_errors(spec, form=form, render_only=not self_check).items():
+        if not errors and self_check:
+            for key, messages in self_check_errors(spec, form=form).items():
                 for message in messages:
                     _add(errors, key, message)
+        elif not errors:
+            try:  # a preview needs its formulas to render; the self-scoring checks are shown beside it
+                render_spec(spec)
+            except MathError as exc:
+                _add(errors, _field_of((formula_field(spec, exc.latex),), form=form), str(exc))
     if errors:
         raise DraftInvalid(errors)
     return spec
 
 
-def self_check_errors(spec: QuestionSpec, *, form: bool = False, render_only: bool = False) -> dict[str, list[str]]:
+def self_check_errors(spec: QuestionSpec, *, form: bool = False) -> dict[str, list[str]]:
     """What `deepprep check-bank` refuses, by field: a formula that does not render (under the field
     holding it), a model answer failing its own rubric, a numeric form failing its own value."""
     errors: dict[str, list[str]] = {}
     for name, message in question_problems(spec, seeds=EDITOR_SEEDS):
-        if not render_only or message.startswith("cannot render"):
-            _add(errors, _field_of((name,), form=form), message)
+        _add(errors, _field_of((name,), form=form), message)
     return errors
 
 
